@@ -1,0 +1,273 @@
+package io.ternkv.server;
+
+import io.ternkv.server.apply.RequestLimits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Immutable configuration of one TernKV node. Build with {@link #builder()}; {@link
+ * Builder#build()} validates and names the bad setting.
+ */
+public final class ServerConfig {
+  /** Entries applied between automatic snapshots by default. */
+  public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
+
+  /** Largest Raft log segment by default: 8 MiB. */
+  public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L * 1024 * 1024;
+
+  /** Shortest election timeout by default. */
+  public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(300);
+
+  /** Longest election timeout by default. */
+  public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(600);
+
+  private final String nodeId;
+  private final HostPort clientAddress;
+  private final HostPort raftAddress;
+  private final List<MemberSpec> members;
+  private final Path dataDir;
+  private final long snapshotThreshold;
+  private final long logSegmentBytes;
+  private final Duration electionTimeoutMin;
+  private final Duration electionTimeoutMax;
+  private final RequestLimits limits;
+
+  private ServerConfig(Builder b) {
+    this.nodeId = b.nodeId;
+    this.clientAddress = b.clientAddress;
+    this.raftAddress = b.raftAddress;
+    this.members = List.copyOf(b.members);
+    this.dataDir = b.dataDir;
+    this.snapshotThreshold = b.snapshotThreshold;
+    this.logSegmentBytes = b.logSegmentBytes;
+    this.electionTimeoutMin = b.electionTimeoutMin;
+    this.electionTimeoutMax = b.electionTimeoutMax;
+    this.limits = b.limits;
+  }
+
+  /** A builder with the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this configuration's settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.nodeId = nodeId;
+    b.clientAddress = clientAddress;
+    b.raftAddress = raftAddress;
+    b.members = members;
+    b.dataDir = dataDir;
+    b.snapshotThreshold = snapshotThreshold;
+    b.logSegmentBytes = logSegmentBytes;
+    b.electionTimeoutMin = electionTimeoutMin;
+    b.electionTimeoutMax = electionTimeoutMax;
+    b.limits = limits;
+    return b;
+  }
+
+  /** This node's id. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** Address the client gRPC service listens on. */
+  public HostPort clientAddress() {
+    return clientAddress;
+  }
+
+  /** Address the Raft peer service listens on. */
+  public HostPort raftAddress() {
+    return raftAddress;
+  }
+
+  /** The initial members of the group, this node included. */
+  public List<MemberSpec> members() {
+    return members;
+  }
+
+  /** Directory holding this node's Raft log, snapshots and store. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Entries applied between automatic snapshots. */
+  public long snapshotThreshold() {
+    return snapshotThreshold;
+  }
+
+  /** Largest Raft log segment in bytes; only whole closed segments are purged. */
+  public long logSegmentBytes() {
+    return logSegmentBytes;
+  }
+
+  /** Shortest election timeout. */
+  public Duration electionTimeoutMin() {
+    return electionTimeoutMin;
+  }
+
+  /** Longest election timeout. */
+  public Duration electionTimeoutMax() {
+    return electionTimeoutMax;
+  }
+
+  /** Request size limits. */
+  public RequestLimits limits() {
+    return limits;
+  }
+
+  @Override
+  public String toString() {
+    return "id="
+        + nodeId
+        + " client="
+        + clientAddress
+        + " raft="
+        + raftAddress
+        + " data-dir="
+        + dataDir
+        + " members="
+        + members
+        + " snapshot-threshold="
+        + snapshotThreshold
+        + " log-segment-bytes="
+        + logSegmentBytes
+        + " election-timeout="
+        + electionTimeoutMin.toMillis()
+        + "-"
+        + electionTimeoutMax.toMillis()
+        + "ms max-key-bytes="
+        + limits.maxKeyBytes()
+        + " max-value-bytes="
+        + limits.maxValueBytes();
+  }
+
+  /** Mutable builder; not thread-safe. */
+  public static final class Builder {
+    private String nodeId;
+    private HostPort clientAddress;
+    private HostPort raftAddress;
+    private List<MemberSpec> members = List.of();
+    private Path dataDir;
+    private long snapshotThreshold = DEFAULT_SNAPSHOT_THRESHOLD;
+    private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
+    private Duration electionTimeoutMin = DEFAULT_ELECTION_TIMEOUT_MIN;
+    private Duration electionTimeoutMax = DEFAULT_ELECTION_TIMEOUT_MAX;
+    private RequestLimits limits = RequestLimits.defaults();
+
+    private Builder() {}
+
+    /** This node's id; must be one of the members. */
+    public Builder nodeId(String nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /** Client address; defaults to this node's member entry. */
+    public Builder clientAddress(HostPort clientAddress) {
+      this.clientAddress = clientAddress;
+      return this;
+    }
+
+    /** Raft address; defaults to this node's member entry. */
+    public Builder raftAddress(HostPort raftAddress) {
+      this.raftAddress = raftAddress;
+      return this;
+    }
+
+    /** The group's initial members, this node included. */
+    public Builder members(List<MemberSpec> members) {
+      this.members = List.copyOf(members);
+      return this;
+    }
+
+    /** Directory for this node's data (created if missing). */
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = dataDir;
+      return this;
+    }
+
+    /** Entries applied between automatic snapshots (at least 1). */
+    public Builder snapshotThreshold(long entries) {
+      this.snapshotThreshold = entries;
+      return this;
+    }
+
+    /** Largest Raft log segment in bytes (at least 4 KiB). */
+    public Builder logSegmentBytes(long bytes) {
+      this.logSegmentBytes = bytes;
+      return this;
+    }
+
+    /** Election timeout range. */
+    public Builder electionTimeout(Duration min, Duration max) {
+      this.electionTimeoutMin = min;
+      this.electionTimeoutMax = max;
+      return this;
+    }
+
+    /** Request size limits. */
+    public Builder limits(RequestLimits limits) {
+      this.limits = limits;
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException naming the first bad setting
+     */
+    public ServerConfig build() {
+      MemberSpec.checkId(nodeId);
+      if (dataDir == null) {
+        throw new IllegalArgumentException("data-dir must be set");
+      }
+      if (members.isEmpty()) {
+        throw new IllegalArgumentException("members must list at least this node");
+      }
+      MemberSpec.checkUnique(members);
+      MemberSpec self =
+          members.stream()
+              .filter(m -> m.id().equals(nodeId))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "members do not include this node's id '" + nodeId + "'"));
+      if (clientAddress == null) {
+        clientAddress = self.clientAddress();
+      } else if (clientAddress.port() != self.clientAddress().port()) {
+        throw new IllegalArgumentException(
+            "client address " + clientAddress + " does not match the member entry " + self);
+      }
+      if (raftAddress == null) {
+        raftAddress = self.raftAddress();
+      } else if (raftAddress.port() != self.raftAddress().port()) {
+        throw new IllegalArgumentException(
+            "raft address " + raftAddress + " does not match the member entry " + self);
+      }
+      if (snapshotThreshold < 1) {
+        throw new IllegalArgumentException("snapshot-threshold must be at least 1");
+      }
+      if (logSegmentBytes < 4096) {
+        throw new IllegalArgumentException("log-segment-bytes must be at least 4096");
+      }
+      Objects.requireNonNull(electionTimeoutMin, "election-timeout-min");
+      Objects.requireNonNull(electionTimeoutMax, "election-timeout-max");
+      if (electionTimeoutMin.toMillis() < 50 || electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
+        throw new IllegalArgumentException(
+            "election timeout must be at least 50 ms with max > min");
+      }
+      if (limits.maxKeyBytes() < 1 || limits.maxValueBytes() < 0) {
+        throw new IllegalArgumentException("max-key-bytes and max-value-bytes must be positive");
+      }
+      if (limits.maxValueBytes() > 3 * 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "max-value-bytes must be at most 3 MiB (one log entry must fit the 4 MiB appender buffer)");
+      }
+      return new ServerConfig(this);
+    }
+  }
+}

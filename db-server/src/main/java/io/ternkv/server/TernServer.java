@@ -1,0 +1,119 @@
+package io.ternkv.server;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.ternkv.server.grpc.ClusterService;
+import io.ternkv.server.grpc.KvService;
+import io.ternkv.server.raft.NodeStatus;
+import io.ternkv.server.raft.RaftNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TernKV storage node: a Raft member (Apache Ratis on its raft address) plus the client gRPC
+ * service (on its client address). Embeddable: {@link #start} returns a running node, {@link
+ * #close} stops it cleanly. Restarting with the same data directory rejoins the group with the
+ * data the node had.
+ *
+ * <p>Threading: thread-safe; {@link #close} may be called from any thread, more than once.
+ */
+public final class TernServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TernServer.class);
+
+  private final ServerConfig config;
+  private final RaftNode raft;
+  private final Server grpc;
+  private volatile boolean closed;
+
+  private TernServer(ServerConfig config, RaftNode raft, Server grpc) {
+    this.config = config;
+    this.raft = raft;
+    this.grpc = grpc;
+  }
+
+  /**
+   * Starts a node.
+   *
+   * @throws IOException when the data directory cannot be used or a port cannot be bound
+   */
+  public static TernServer start(ServerConfig config) throws IOException {
+    Files.createDirectories(config.dataDir());
+    LOG.info("{}: starting with {}", config.nodeId(), config);
+    RaftNode raft = RaftNode.start(config);
+    Server grpc;
+    try {
+      grpc =
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()))
+              .addService(new KvService(config.nodeId(), raft, config.limits()))
+              .addService(new ClusterService(config.nodeId(), raft))
+              .maxInboundMessageSize(config.limits().maxValueBytes() + config.limits().maxKeyBytes() + 64 * 1024)
+              .build()
+              .start();
+    } catch (IOException | RuntimeException e) {
+      raft.close();
+      throw new IOException(
+          "cannot listen for clients on " + config.clientAddress() + ": " + e.getMessage(), e);
+    }
+    LOG.info(
+        "{}: serving clients on {}, raft on {}",
+        config.nodeId(),
+        config.clientAddress(),
+        config.raftAddress());
+    return new TernServer(config, raft, grpc);
+  }
+
+  /** This node's configuration. */
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** This node's id. */
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  /** The address clients connect to. */
+  public HostPort clientAddress() {
+    return config.clientAddress();
+  }
+
+  /** This node's current view of the Raft group. */
+  public NodeStatus status() {
+    return raft.status();
+  }
+
+  /** Whether this node currently believes it is the leader. */
+  public boolean isLeader() {
+    return "LEADER".equals(raft.status().role());
+  }
+
+  /** Stops serving clients (in-flight calls get up to 5 s), then leaves the group and closes. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.info("{}: shutting down", config.nodeId());
+    grpc.shutdown();
+    try {
+      if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+        grpc.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      grpc.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    try {
+      raft.close();
+    } catch (IOException e) {
+      LOG.warn("{}: error while closing raft: {}", config.nodeId(), e.toString());
+    }
+    LOG.info("{}: stopped", config.nodeId());
+  }
+}

@@ -1,0 +1,52 @@
+package io.ternkv.server.apply;
+
+import io.ternkv.proto.raft.v1.Command;
+import io.ternkv.server.storage.AppliedState;
+import io.ternkv.server.storage.KvStore;
+
+/**
+ * Executes log commands against the store, deterministically: the result depends only on the
+ * store's state and the command (no clock, no randomness), so every node computes the same state.
+ *
+ * <p>Threading: called from the single apply thread of the Raft group.
+ */
+public final class Applier {
+  private final KvStore store;
+
+  /** Creates an applier writing to {@code store}. */
+  public Applier(KvStore store) {
+    this.store = store;
+  }
+
+  /**
+   * Applies one command at the given log position, in one atomic store mutation that also records
+   * the position.
+   *
+   * @throws IllegalStateException for a command this version does not know; applying it anyway
+   *     would let nodes diverge, so the caller must stop
+   */
+  public ApplyResult apply(Command command, long term, long index) {
+    return store.write(
+        w -> {
+          AppliedState before = store.applied();
+          return switch (command.getOpCase()) {
+            case PUT -> PutOp.apply(w, command.getPut(), before, term, index);
+            case DELETE -> DeleteOp.apply(w, command.getDelete(), before, term, index);
+            case OP_NOT_SET -> throw new IllegalStateException(
+                "log entry " + index + " holds a command this version does not know");
+          };
+        });
+  }
+
+  /** Records that a log entry without data (or one already reflected) was passed. */
+  public void skip(long term, long index) {
+    store.write(
+        w -> {
+          AppliedState before = store.applied();
+          if (index > before.index()) {
+            w.setApplied(new AppliedState(term, index, before.revision()));
+          }
+          return null;
+        });
+  }
+}

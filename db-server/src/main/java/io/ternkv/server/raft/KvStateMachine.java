@@ -1,0 +1,250 @@
+package io.ternkv.server.raft;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ternkv.proto.raft.v1.Command;
+import io.ternkv.server.apply.Applier;
+import io.ternkv.server.apply.ApplyResult;
+import io.ternkv.server.storage.AppliedState;
+import io.ternkv.server.storage.KvStore;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft state machine: applies log entries to the {@link KvStore}, answers reads, and takes and
+ * installs snapshots.
+ *
+ * <p>Recovery: the store persists the applied index in the same commit as the data. Ratis replays
+ * the log from the latest snapshot; entries at or below the store's persisted index are already
+ * reflected and are passed over, so nothing is applied twice.
+ *
+ * <p>Snapshots are immutable files {@code snapshot.TERM_INDEX} in Ratis's {@code sm/} directory;
+ * the live store lives outside it, because installing a snapshot replaces that whole directory.
+ */
+final class KvStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
+  private static final long COMMIT_EVERY_WRITES = 1024;
+  private static final long COMMIT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+  private final String nodeId;
+  private final Path storeFile;
+  private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
+  private final ScheduledExecutorService committer;
+
+  private volatile KvStore store;
+  private volatile Applier applier;
+  /** Entries at or below this index were already in the store when it was opened. */
+  private volatile long reflectedUpTo = -1;
+
+  KvStateMachine(String nodeId, Path storeFile) {
+    this.nodeId = nodeId;
+    this.storeFile = storeFile;
+    this.committer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, nodeId + "-store-commit");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  KvStore store() {
+    return store;
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
+    getLifeCycle()
+        .startAndTransition(
+            () -> {
+              super.initialize(server, groupId, raftStorage);
+              snapshots.init(raftStorage);
+              openStore();
+            },
+            IOException.class);
+    committer.scheduleWithFixedDelay(
+        this::commitQuietly, 100, 100, TimeUnit.MILLISECONDS);
+  }
+
+  private void openStore() throws IOException {
+    KvStore opened = KvStore.open(storeFile);
+    SingleFileSnapshotInfo snapshot = snapshots.getLatestSnapshot();
+    if (snapshot != null && opened.applied().index() < snapshot.getIndex()) {
+      // The store is behind the newest snapshot (installed from the leader, or the store file was
+      // lost): start from the snapshot.
+      restore(opened, snapshot);
+    }
+    reflectedUpTo = opened.applied().index();
+    setLastAppliedTermIndex(snapshot != null ? snapshot.getTermIndex() : TermIndex.INITIAL_VALUE);
+    store = opened;
+    applier = new Applier(opened);
+    LOG.info(
+        "{}: store {} reflects index {} revision {}; latest snapshot {}",
+        nodeId,
+        storeFile,
+        opened.applied().index(),
+        opened.applied().revision(),
+        snapshot);
+  }
+
+  private void restore(KvStore target, SingleFileSnapshotInfo snapshot) throws IOException {
+    Path file = snapshot.getFile().getPath();
+    MD5Hash expected = snapshot.getFile().getFileDigest();
+    if (expected != null) {
+      MD5Hash actual = MD5FileUtil.computeMd5ForFile(file.toFile());
+      if (!expected.equals(actual)) {
+        throw new IOException("snapshot " + file + " fails its MD5 check");
+      }
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      AppliedState at = target.restoreSnapshot(in);
+      LOG.info("{}: restored snapshot {} (index {}, {} keys)", nodeId, file, at.index(), target.size());
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long index = entry.getIndex();
+    long term = entry.getTerm();
+    ApplyResult result;
+    if (index <= reflectedUpTo) {
+      AppliedState now = store.applied();
+      result = new ApplyResult(now.revision(), 0);
+    } else {
+      Command command;
+      try {
+        command =
+            Command.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      } catch (InvalidProtocolBufferException e) {
+        // Every node would fail the same way; stopping beats diverging.
+        throw new IllegalStateException("log entry " + index + " is not a TernKV command", e);
+      }
+      result = applier.apply(command, term, index);
+      store.commitIfDue(COMMIT_EVERY_WRITES, COMMIT_EVERY_NANOS);
+    }
+    updateLastAppliedTermIndex(term, index);
+    return CompletableFuture.completedFuture(new LocalQuery.Result(result));
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    if (request instanceof LocalQuery q) {
+      try {
+        return CompletableFuture.completedFuture(q.run());
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    return CompletableFuture.failedFuture(
+        new IllegalArgumentException("unsupported query " + request));
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex last = getLastAppliedTermIndex();
+    if (last == null || last.getIndex() < 0) {
+      return -1;
+    }
+    File target = snapshots.getSnapshotFile(last.getTerm(), last.getIndex());
+    Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
+    long started = System.nanoTime();
+    // Everything up to `last` is in the store: applies run on this same thread.
+    try (OutputStream out = Files.newOutputStream(tmp)) {
+      store.writeSnapshot(out);
+    }
+    try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+    Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+    snapshots.updateLatestSnapshot(
+        new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+    LOG.info(
+        "{}: snapshot at index {} ({} keys, {} bytes) in {} ms",
+        nodeId,
+        last.getIndex(),
+        store.size(),
+        Files.size(target.toPath()),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    return last.getIndex();
+  }
+
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    // Called after Ratis installed a snapshot from the leader into sm/.
+    snapshots.loadLatestSnapshot();
+    SingleFileSnapshotInfo snapshot = snapshots.getLatestSnapshot();
+    if (snapshot != null) {
+      if (store.applied().index() < snapshot.getIndex()) {
+        restore(store, snapshot);
+      }
+      reflectedUpTo = store.applied().index();
+      setLastAppliedTermIndex(snapshot.getTermIndex());
+    }
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  private void commitQuietly() {
+    KvStore s = store;
+    if (s == null) {
+      return;
+    }
+    try {
+      s.commitIfDue(1, COMMIT_EVERY_NANOS);
+    } catch (RuntimeException e) {
+      LOG.warn("{}: background store commit failed", nodeId, e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    committer.shutdownNow();
+    KvStore s = store;
+    if (s != null) {
+      s.commit();
+      s.close();
+    }
+    super.close();
+  }
+}

@@ -1,0 +1,298 @@
+package io.ternkv.server.raft;
+
+import io.ternkv.proto.raft.v1.Command;
+import io.ternkv.server.MemberSpec;
+import io.ternkv.server.NotLeaderException;
+import io.ternkv.server.ServerConfig;
+import io.ternkv.server.UnavailableException;
+import io.ternkv.server.apply.ApplyResult;
+import io.ternkv.server.storage.KvStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+/**
+ * One node's membership in the TernKV Raft group: owns the Ratis server and the state machine, and
+ * turns writes and linearizable reads into Ratis requests submitted in-process (no extra client
+ * hop). The only code outside this package that needs Ratis goes through this class.
+ *
+ * <p>Threading: all methods are thread-safe; futures complete on Ratis threads.
+ */
+public final class RaftNode implements AutoCloseable {
+  /** Id of the single Raft group TernKV runs today; shards will add more groups. */
+  public static final RaftGroupId DEFAULT_GROUP =
+      RaftGroupId.valueOf(UUID.nameUUIDFromBytes("ternkv-group-0".getBytes(StandardCharsets.UTF_8)));
+
+  private final ServerConfig config;
+  private final RaftGroup group;
+  private final KvStateMachine stateMachine;
+  private final RaftServer server;
+  /** Identity for writes that arrive without a client-chosen id (e.g. from grpcurl). */
+  private final ClientId anonymousClient = ClientId.randomId();
+  private final AtomicLong anonymousCalls = new AtomicLong();
+  private final AtomicLong readCalls = new AtomicLong();
+
+  private RaftNode(ServerConfig config) throws IOException {
+    this.config = config;
+    List<RaftPeer> peers = new ArrayList<>();
+    for (MemberSpec m : config.members()) {
+      peers.add(
+          RaftPeer.newBuilder()
+              .setId(m.id())
+              .setAddress(m.raftAddress().toString())
+              .setClientAddress(m.clientAddress().toString())
+              .build());
+    }
+    this.group = RaftGroup.valueOf(DEFAULT_GROUP, peers);
+    this.stateMachine =
+        new KvStateMachine(config.nodeId(), config.dataDir().resolve("state").resolve("kv.mv.db"));
+    this.server =
+        RaftServer.newBuilder()
+            .setServerId(RaftPeerId.valueOf(config.nodeId()))
+            .setGroup(group)
+            .setStateMachine(stateMachine)
+            .setProperties(RaftSettings.of(config))
+            .setOption(RaftStorage.StartupOption.RECOVER)
+            .build();
+  }
+
+  /**
+   * Starts the node: recovers its storage, replays the log and joins the group.
+   *
+   * @throws IOException when storage cannot be opened or the Raft port cannot be bound
+   */
+  public static RaftNode start(ServerConfig config) throws IOException {
+    RaftNode node = new RaftNode(config);
+    try {
+      node.server.start();
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      throw e;
+    }
+    return node;
+  }
+
+  /** The store the state machine applies to; for local (possibly stale) reads. */
+  public KvStore store() {
+    return stateMachine.store();
+  }
+
+  /**
+   * Replicates a command and returns once a majority has it durably and this node applied it.
+   *
+   * @param clientId 16-byte client identity, or null for an anonymous write (no retry dedup)
+   * @param sequence the client's call sequence; with clientId it makes retries exactly-once
+   * @return a future failing with {@link NotLeaderException} on a follower, {@link
+   *     UnavailableException} when the write cannot be accepted now
+   */
+  public CompletableFuture<WriteOutcome> write(Command command, byte[] clientId, long sequence) {
+    ClientId cid;
+    long callId;
+    if (clientId == null) {
+      cid = anonymousClient;
+      callId = anonymousCalls.incrementAndGet();
+    } else {
+      cid = ClientId.valueOf(UnsafeByteOperations.unsafeWrap(clientId));
+      callId = sequence;
+    }
+    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
+    RaftClientRequest request =
+        newRequest(cid, callId, message, RaftClientRequest.writeRequestType());
+    return submit(request)
+        .thenApply(
+            reply ->
+                new WriteOutcome(
+                    (ApplyResult) ((LocalQuery.Result) reply.getMessage()).value(),
+                    reply.getLogIndex(),
+                    info().getCurrentTerm()));
+  }
+
+  /**
+   * Runs {@code read} once this node is sure it reflects every write acknowledged before the call
+   * (ReadIndex: the leader confirms its leadership with a majority, then waits to have applied up
+   * to its commit index).
+   *
+   * @return a future failing with {@link NotLeaderException} when this node is not the leader
+   */
+  @SuppressWarnings("unchecked")
+  public <T> CompletableFuture<T> readLinearizable(Supplier<T> read) {
+    if (!info().isLeader()) {
+      return CompletableFuture.failedFuture(notLeader(info().getLeaderId()));
+    }
+    RaftClientRequest request =
+        newRequest(
+            anonymousClient,
+            readCalls.incrementAndGet(),
+            new LocalQuery(read),
+            RaftClientRequest.readRequestType());
+    return submit(request).thenApply(reply -> (T) ((LocalQuery.Result) reply.getMessage()).value());
+  }
+
+  /**
+   * Fails with {@link NotLeaderException} unless this node currently believes it is the leader.
+   * A cheap early redirect; the write path checks again inside Ratis.
+   */
+  public void checkLeader() {
+    DivisionInfo info = info();
+    if (!info.isLeader()) {
+      throw notLeader(info.getLeaderId());
+    }
+  }
+
+  private RaftClientRequest newRequest(
+      ClientId clientId, long callId, Message message, RaftClientRequest.Type type) {
+    return RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setServerId(server.getId())
+        .setGroupId(group.getGroupId())
+        .setCallId(callId)
+        .setMessage(message)
+        .setType(type)
+        .build();
+  }
+
+  private CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
+    CompletableFuture<RaftClientReply> sent;
+    try {
+      sent = server.submitClientRequestAsync(request);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException("node " + config.nodeId() + " cannot accept requests: " + e, e));
+    }
+    return sent.handle(
+        (reply, error) -> {
+          if (error != null) {
+            throw translate(error);
+          }
+          if (reply.getNotLeaderException() != null) {
+            RaftPeer suggested = reply.getNotLeaderException().getSuggestedLeader();
+            throw notLeader(suggested == null ? null : suggested.getId());
+          }
+          if (!reply.isSuccess()) {
+            throw translate(reply.getException());
+          }
+          return reply;
+        });
+  }
+
+  private RuntimeException translate(Throwable error) {
+    Throwable e = error;
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof NotLeaderException || e instanceof UnavailableException) {
+      return (RuntimeException) e;
+    }
+    if (e instanceof org.apache.ratis.protocol.exceptions.NotLeaderException nle) {
+      RaftPeer suggested = nle.getSuggestedLeader();
+      return notLeader(suggested == null ? null : suggested.getId());
+    }
+    if (e instanceof ResourceUnavailableException) {
+      return new io.ternkv.server.ServerBusyException(
+          "node " + config.nodeId() + " is over its pending-request limit; retry later", e);
+    }
+    if (e instanceof RaftException || e instanceof IOException) {
+      // Leader not ready, stepping down, read index timed out, closed: all transient.
+      return new UnavailableException(
+          "node " + config.nodeId() + " cannot serve the request now: " + e.getMessage(), e);
+    }
+    if (e instanceof RuntimeException re) {
+      return re;
+    }
+    return new IllegalStateException(e);
+  }
+
+  private NotLeaderException notLeader(RaftPeerId leaderId) {
+    if (leaderId == null) {
+      return new NotLeaderException(config.nodeId(), null, null);
+    }
+    RaftPeer leader = conf().getPeer(leaderId);
+    String address = leader == null ? null : leader.getClientAddress();
+    return new NotLeaderException(config.nodeId(), leaderId.toString(), address);
+  }
+
+  private RaftServer.Division division() {
+    try {
+      return server.getDivision(group.getGroupId());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private DivisionInfo info() {
+    return division().getInfo();
+  }
+
+  private RaftConfiguration conf() {
+    return division().getRaftConf();
+  }
+
+  /** This node's current view of the group. */
+  public NodeStatus status() {
+    RaftServer.Division d = division();
+    DivisionInfo info = d.getInfo();
+    RaftPeerId leaderId = info.getLeaderId();
+    RaftPeer leader = leaderId == null ? null : d.getRaftConf().getPeer(leaderId);
+    SnapshotInfo snapshot = stateMachine.getLatestSnapshot();
+    return new NodeStatus(
+        info.getCurrentRole().name(),
+        info.getCurrentTerm(),
+        leaderId == null ? null : leaderId.toString(),
+        leader == null ? null : leader.getClientAddress(),
+        d.getRaftLog().getLastCommittedIndex(),
+        info.getLastAppliedIndex(),
+        snapshot == null ? -1 : snapshot.getIndex(),
+        group.getGroupId().getUuid().toString());
+  }
+
+  /** Current term, as this node knows it. */
+  public long term() {
+    return info().getCurrentTerm();
+  }
+
+  /** The group's current members as this node knows them. */
+  public List<MemberSpec> members() {
+    List<MemberSpec> out = new ArrayList<>();
+    for (RaftPeer p : conf().getAllPeers()) {
+      out.add(
+          new MemberSpec(
+              p.getId().toString(),
+              io.ternkv.server.HostPort.parse(p.getClientAddress()),
+              io.ternkv.server.HostPort.parse(p.getAddress())));
+    }
+    return List.copyOf(out);
+  }
+
+  /** Whether the member is a voter in the current configuration. */
+  public boolean isVoter(String id) {
+    return conf().getCurrentPeers().stream().anyMatch(p -> p.getId().toString().equals(id));
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+  }
+}

@@ -1,0 +1,45 @@
+package io.ternkv.server.raft;
+
+import io.ternkv.server.ServerConfig;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/** The only place that builds Ratis {@link RaftProperties}: every Raft setting lives here. */
+final class RaftSettings {
+  private RaftSettings() {}
+
+  static RaftProperties of(ServerConfig config) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
+    GrpcConfigKeys.Server.setHost(p, config.raftAddress().host());
+    GrpcConfigKeys.Server.setPort(p, config.raftAddress().port());
+
+    // Linearizable reads use ReadIndex; reads that may be stale bypass Ratis entirely.
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(config.electionTimeoutMin().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(config.electionTimeoutMax().toMillis()));
+
+    // Snapshots every N entries; the log below a snapshot is purged even when a follower is
+    // down (it then catches up by snapshot install instead of blocking purge forever).
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotThreshold());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(config.snapshotThreshold(), 1024));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
+
+    // Largest entry is bounded by the appender buffer (4 MiB); messages need 1 MiB more.
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("5MB"));
+    return p;
+  }
+
+  private static TimeDuration millis(long ms) {
+    return TimeDuration.valueOf(ms, TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,341 @@
+package io.ternkv.server.storage;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ternkv.proto.raft.v1.StoredValue;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+import org.h2.mvstore.Cursor;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.type.LongDataType;
+import org.h2.mvstore.type.StringDataType;
+
+/**
+ * The state machine's data on one H2 MVStore file: the only class that touches MVStore.
+ *
+ * <p>Maps: {@code kv} (key to {@link StoredValue}) and {@code meta} (applied term and index,
+ * current revision). The applied index is written into the same MVStore commit as the data it
+ * covers, so after a crash the store reflects exactly the entries up to its persisted index and
+ * Raft replays the rest. Commits are batched: the Raft log, not this file, is the durable record.
+ *
+ * <p>Threading: one writer at a time through {@link #write}, which also excludes commits; reads
+ * are lock-free and see a consistent map version per call.
+ */
+public final class KvStore implements AutoCloseable {
+  private static final String META_TERM = "applied.term";
+  private static final String META_INDEX = "applied.index";
+  private static final String META_REVISION = "revision";
+  private static final String META_GENERATION = "data.generation";
+  private static final String DATA_MAP_PREFIX = "kv.";
+  private static final long SNAPSHOT_MAGIC = 0x54_45_52_4E_53_4E_41_50L; // "TERNSNAP"
+  private static final int SNAPSHOT_FORMAT = 1;
+
+  private final Path file;
+  private final MVStore store;
+  private final MVMap<String, Long> meta;
+  /** The live data map; replaced as a whole when a snapshot is restored. */
+  private volatile MVMap<byte[], byte[]> kv;
+  private final Writer writer = new Writer();
+  private final Object lock = new Object();
+
+  private volatile AppliedState applied;
+  private long uncommittedWrites;
+  private long lastCommitNanos = System.nanoTime();
+
+  private KvStore(Path file, MVStore store) {
+    this.file = file;
+    this.store = store;
+    this.meta =
+        store.openMap(
+            "meta",
+            new MVMap.Builder<String, Long>()
+                .keyType(StringDataType.INSTANCE)
+                .valueType(LongDataType.INSTANCE));
+    long generation = meta.getOrDefault(META_GENERATION, 0L);
+    this.kv = dataMap(generation);
+    // Maps of older generations are left by restores that readers might still have been using.
+    for (String name : store.getMapNames()) {
+      if (name.startsWith(DATA_MAP_PREFIX) && !name.equals(DATA_MAP_PREFIX + generation)) {
+        store.removeMap(name);
+      }
+    }
+    this.applied =
+        new AppliedState(
+            meta.getOrDefault(META_TERM, 0L),
+            meta.getOrDefault(META_INDEX, -1L),
+            meta.getOrDefault(META_REVISION, 0L));
+  }
+
+  /**
+   * Opens (or creates) the store file.
+   *
+   * @throws IOException when the file cannot be opened or is corrupt
+   */
+  public static KvStore open(Path file) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    try {
+      MVStore store =
+          new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
+      return new KvStore(file, store);
+    } catch (RuntimeException e) {
+      throw new IOException("cannot open store " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Path of the store file. */
+  public Path file() {
+    return file;
+  }
+
+  /** The entry and revision the store reflects now (possibly not yet committed to disk). */
+  public AppliedState applied() {
+    return applied;
+  }
+
+  /** Reads one key. */
+  public Optional<StoredValue> get(byte[] key) {
+    byte[] raw = kv.get(key);
+    return raw == null ? Optional.empty() : Optional.of(decode(raw));
+  }
+
+  /**
+   * Reads keys in {@code [start, end)} in order from one consistent map version.
+   *
+   * @param end exclusive upper bound, or null for no bound
+   * @param limit at most this many keys
+   * @param maxBytes stop once keys and values returned add up to this many bytes (at least one
+   *     key is always returned when the range is not empty)
+   */
+  public RangePage range(byte[] start, byte[] end, int limit, long maxBytes) {
+    List<Entry> out = new ArrayList<>(Math.min(limit, 256));
+    long bytes = 0;
+    Cursor<byte[], byte[]> cursor = kv.cursor(start);
+    while (cursor.hasNext()) {
+      byte[] key = cursor.next();
+      if (end != null && Arrays.compareUnsigned(key, end) >= 0) {
+        return new RangePage(out, false);
+      }
+      if (out.size() >= limit || (!out.isEmpty() && bytes >= maxBytes)) {
+        return new RangePage(out, true);
+      }
+      byte[] raw = cursor.getValue();
+      bytes += key.length + raw.length;
+      out.add(new Entry(key, decode(raw)));
+    }
+    return new RangePage(out, false);
+  }
+
+  /**
+   * Runs one atomic mutation. The store is committed only between mutations, so a commit never
+   * holds half of one.
+   */
+  public <T> T write(Function<Writer, T> mutation) {
+    synchronized (lock) {
+      return mutation.apply(writer);
+    }
+  }
+
+  /**
+   * Commits when at least {@code maxWrites} mutations or {@code maxDelayNanos} have passed since
+   * the last commit.
+   */
+  public void commitIfDue(long maxWrites, long maxDelayNanos) {
+    synchronized (lock) {
+      if (uncommittedWrites == 0) {
+        return;
+      }
+      if (uncommittedWrites >= maxWrites || System.nanoTime() - lastCommitNanos >= maxDelayNanos) {
+        commitLocked();
+      }
+    }
+  }
+
+  /** Commits every mutation made so far. */
+  public void commit() {
+    synchronized (lock) {
+      commitLocked();
+    }
+  }
+
+  private void commitLocked() {
+    store.commit();
+    uncommittedWrites = 0;
+    lastCommitNanos = System.nanoTime();
+  }
+
+  /** Number of keys. */
+  public long size() {
+    return kv.sizeAsLong();
+  }
+
+  /**
+   * Writes a snapshot of the whole store to {@code out} and returns the state it reflects. The
+   * caller must ensure no mutation runs meanwhile (Ratis takes snapshots on the apply thread).
+   */
+  public AppliedState writeSnapshot(OutputStream out) throws IOException {
+    AppliedState at;
+    Cursor<byte[], byte[]> cursor;
+    synchronized (lock) {
+      commitLocked();
+      at = applied;
+      cursor = kv.cursor(null);
+    }
+    CRC32 crc = new CRC32();
+    DataOutputStream data =
+        new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(out, 1 << 16), crc));
+    data.writeLong(SNAPSHOT_MAGIC);
+    data.writeInt(SNAPSHOT_FORMAT);
+    data.writeLong(at.term());
+    data.writeLong(at.index());
+    data.writeLong(at.revision());
+    long count = 0;
+    while (cursor.hasNext()) {
+      byte[] key = cursor.next();
+      byte[] value = cursor.getValue();
+      data.writeInt(key.length);
+      data.write(key);
+      data.writeInt(value.length);
+      data.write(value);
+      count++;
+    }
+    data.writeInt(-1);
+    data.writeLong(count);
+    data.flush();
+    new DataOutputStream(out).writeLong(crc.getValue());
+    out.flush();
+    return at;
+  }
+
+  /**
+   * Replaces the whole content of the store with a snapshot written by {@link #writeSnapshot} and
+   * commits it.
+   *
+   * @throws IOException when the snapshot is truncated, corrupt or of an unknown format; the store
+   *     is then left unchanged
+   */
+  public AppliedState restoreSnapshot(InputStream in) throws IOException {
+    CRC32 crc = new CRC32();
+    BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16);
+    DataInputStream data = new DataInputStream(new CheckedInputStream(buffered, crc));
+    if (data.readLong() != SNAPSHOT_MAGIC) {
+      throw new IOException("not a TernKV snapshot");
+    }
+    int format = data.readInt();
+    if (format != SNAPSHOT_FORMAT) {
+      throw new IOException("unknown snapshot format " + format);
+    }
+    AppliedState at = new AppliedState(data.readLong(), data.readLong(), data.readLong());
+    // Fill the next generation's map, then switch readers to it in one step: a corrupt file
+    // leaves the live data untouched, and no reader ever sees a half-restored store.
+    long generation = meta.getOrDefault(META_GENERATION, 0L) + 1;
+    MVMap<byte[], byte[]> next = dataMap(generation);
+    boolean switched = false;
+    try {
+      next.clear();
+      long count = 0;
+      for (int keyLen; (keyLen = data.readInt()) >= 0; count++) {
+        byte[] key = data.readNBytes(keyLen);
+        int valueLen = data.readInt();
+        byte[] value = data.readNBytes(valueLen);
+        if (key.length != keyLen || value.length != valueLen) {
+          throw new IOException("snapshot truncated");
+        }
+        next.put(key, value);
+      }
+      if (data.readLong() != count) {
+        throw new IOException("snapshot entry count mismatch");
+      }
+      long expected = crc.getValue();
+      if (new DataInputStream(buffered).readLong() != expected) {
+        throw new IOException("snapshot checksum mismatch");
+      }
+      synchronized (lock) {
+        kv = next;
+        meta.put(META_GENERATION, generation);
+        writer.setApplied(at);
+        commitLocked();
+        switched = true;
+      }
+      return at;
+    } finally {
+      if (!switched) {
+        store.removeMap(next);
+      }
+    }
+  }
+
+  private MVMap<byte[], byte[]> dataMap(long generation) {
+    return store.openMap(
+        DATA_MAP_PREFIX + generation,
+        new MVMap.Builder<byte[], byte[]>()
+            .keyType(BytesType.INSTANCE)
+            .valueType(BytesType.INSTANCE));
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (!store.isClosed()) {
+        store.close();
+      }
+    }
+  }
+
+  private static StoredValue decode(byte[] raw) {
+    try {
+      return StoredValue.parseFrom(raw);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt stored value", e);
+    }
+  }
+
+  /** Mutations available inside {@link #write}; valid only during that call. */
+  public final class Writer {
+    private Writer() {}
+
+    /** Reads one key, seeing the mutations made so far. */
+    public Optional<StoredValue> get(byte[] key) {
+      return KvStore.this.get(key);
+    }
+
+    /** Stores a key's value record. */
+    public void put(byte[] key, StoredValue value) {
+      kv.put(key, value.toByteArray());
+    }
+
+    /** Removes a key; returns whether it existed. */
+    public boolean remove(byte[] key) {
+      return kv.remove(key) != null;
+    }
+
+    /** Records the entry and revision the data now reflects, in the same commit as the data. */
+    public void setApplied(AppliedState state) {
+      meta.put(META_TERM, state.term());
+      meta.put(META_INDEX, state.index());
+      meta.put(META_REVISION, state.revision());
+      applied = state;
+      uncommittedWrites++;
+    }
+  }
+
+  /** One key with its value record. */
+  public record Entry(byte[] key, StoredValue value) {}
+
+  /** A page of a range read: the entries and whether more remain in the range. */
+  public record RangePage(List<Entry> entries, boolean more) {}
+}
