@@ -160,6 +160,15 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** Kills node {@code i} as a crash would (see {@link TernServer#kill}), keeping its data. */
+  public synchronized void killNode(int i) {
+    TernServer n = nodes[i];
+    nodes[i] = null;
+    if (n != null) {
+      n.kill();
+    }
+  }
+
   /** Stops every node and, for a temporary cluster, deletes its data. */
   @Override
   public void close() {

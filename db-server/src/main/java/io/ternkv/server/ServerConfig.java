@@ -20,6 +20,12 @@ public final class ServerConfig {
   /** Shortest election timeout by default. */
   public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(300);
 
+  /** Applied writes between store commits by default. */
+  public static final long DEFAULT_STORE_COMMIT_WRITES = 1024;
+
+  /** Longest time an applied write stays uncommitted in the store by default. */
+  public static final Duration DEFAULT_STORE_COMMIT_INTERVAL = Duration.ofMillis(200);
+
   /** Longest election timeout by default. */
   public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(600);
 
@@ -33,6 +39,8 @@ public final class ServerConfig {
   private final Duration electionTimeoutMin;
   private final Duration electionTimeoutMax;
   private final RequestLimits limits;
+  private final long storeCommitWrites;
+  private final Duration storeCommitInterval;
 
   private ServerConfig(Builder b) {
     this.nodeId = b.nodeId;
@@ -45,6 +53,8 @@ public final class ServerConfig {
     this.electionTimeoutMin = b.electionTimeoutMin;
     this.electionTimeoutMax = b.electionTimeoutMax;
     this.limits = b.limits;
+    this.storeCommitWrites = b.storeCommitWrites;
+    this.storeCommitInterval = b.storeCommitInterval;
   }
 
   /** A builder with the defaults. */
@@ -65,6 +75,8 @@ public final class ServerConfig {
     b.electionTimeoutMin = electionTimeoutMin;
     b.electionTimeoutMax = electionTimeoutMax;
     b.limits = limits;
+    b.storeCommitWrites = storeCommitWrites;
+    b.storeCommitInterval = storeCommitInterval;
     return b;
   }
 
@@ -118,6 +130,16 @@ public final class ServerConfig {
     return limits;
   }
 
+  /** The store is committed after at most this many applied writes. */
+  public long storeCommitWrites() {
+    return storeCommitWrites;
+  }
+
+  /** The store is committed at most this long after a write was applied. */
+  public Duration storeCommitInterval() {
+    return storeCommitInterval;
+  }
+
   @Override
   public String toString() {
     return "id="
@@ -156,8 +178,21 @@ public final class ServerConfig {
     private Duration electionTimeoutMin = DEFAULT_ELECTION_TIMEOUT_MIN;
     private Duration electionTimeoutMax = DEFAULT_ELECTION_TIMEOUT_MAX;
     private RequestLimits limits = RequestLimits.defaults();
+    private long storeCommitWrites = DEFAULT_STORE_COMMIT_WRITES;
+    private Duration storeCommitInterval = DEFAULT_STORE_COMMIT_INTERVAL;
 
     private Builder() {}
+
+    /**
+     * How often the store is committed: after {@code writes} applied writes or {@code interval},
+     * whichever comes first. The Raft log is the durable record; entries not yet committed to the
+     * store are replayed from it after a crash, so this trades recovery work for write cost.
+     */
+    public Builder storeCommit(long writes, Duration interval) {
+      this.storeCommitWrites = writes;
+      this.storeCommitInterval = interval;
+      return this;
+    }
 
     /** This node's id; must be one of the members. */
     public Builder nodeId(String nodeId) {
@@ -266,6 +301,10 @@ public final class ServerConfig {
       if (limits.maxValueBytes() > 3 * 1024 * 1024) {
         throw new IllegalArgumentException(
             "max-value-bytes must be at most 3 MiB (one log entry must fit the 4 MiB appender buffer)");
+      }
+      if (storeCommitWrites < 1 || storeCommitInterval == null || storeCommitInterval.toMillis() < 1) {
+        throw new IllegalArgumentException(
+            "store commit needs at least 1 write and an interval of at least 1 ms");
       }
       return new ServerConfig(this);
     }

@@ -92,6 +92,24 @@ public final class TernServer implements AutoCloseable {
     return "LEADER".equals(raft.status().role());
   }
 
+  /**
+   * Stops at once as if the process died: client calls are cut off and the store is closed
+   * without committing, so on restart the node replays its log. For fault tests.
+   */
+  public void kill() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.info("{}: killed", config.nodeId());
+    grpc.shutdownNow();
+    try {
+      raft.crash();
+    } catch (IOException e) {
+      LOG.warn("{}: error while killing raft: {}", config.nodeId(), e.toString());
+    }
+  }
+
   /** Stops serving clients (in-flight calls get up to 5 s), then leaves the group and closes. */
   @Override
   public void close() {

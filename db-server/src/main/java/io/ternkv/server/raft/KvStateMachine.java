@@ -48,11 +48,13 @@ import org.slf4j.LoggerFactory;
  */
 final class KvStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
-  private static final long COMMIT_EVERY_WRITES = 1024;
-  private static final long COMMIT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   private final String nodeId;
   private final Path storeFile;
+  private final long commitEveryWrites;
+  private final long commitEveryNanos;
+  /** Set when the node is killed: close like a crash, without committing the store. */
+  private volatile boolean crashing;
   private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
   private final ScheduledExecutorService committer;
 
@@ -61,9 +63,11 @@ final class KvStateMachine extends BaseStateMachine {
   /** Entries at or below this index were already in the store when it was opened. */
   private volatile long reflectedUpTo = -1;
 
-  KvStateMachine(String nodeId, Path storeFile) {
+  KvStateMachine(String nodeId, Path storeFile, long commitEveryWrites, long commitEveryNanos) {
     this.nodeId = nodeId;
     this.storeFile = storeFile;
+    this.commitEveryWrites = commitEveryWrites;
+    this.commitEveryNanos = commitEveryNanos;
     this.committer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -71,6 +75,11 @@ final class KvStateMachine extends BaseStateMachine {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /** Makes the next {@link #close} behave like a crash: uncommitted store changes are lost. */
+  void crashOnClose() {
+    crashing = true;
   }
 
   KvStore store() {
@@ -152,7 +161,7 @@ final class KvStateMachine extends BaseStateMachine {
         throw new IllegalStateException("log entry " + index + " is not a TernKV command", e);
       }
       result = applier.apply(command, term, index);
-      store.commitIfDue(COMMIT_EVERY_WRITES, COMMIT_EVERY_NANOS);
+      store.commitIfDue(commitEveryWrites, commitEveryNanos);
     }
     updateLastAppliedTermIndex(term, index);
     return CompletableFuture.completedFuture(new LocalQuery.Result(result));
@@ -174,7 +183,8 @@ final class KvStateMachine extends BaseStateMachine {
   @Override
   public long takeSnapshot() throws IOException {
     TermIndex last = getLastAppliedTermIndex();
-    if (last == null || last.getIndex() < 0) {
+    if (crashing || last == null || last.getIndex() < 0) {
+      // A crash takes no parting snapshot (Ratis asks for one when a server stops).
       return -1;
     }
     File target = snapshots.getSnapshotFile(last.getTerm(), last.getIndex());
@@ -231,7 +241,7 @@ final class KvStateMachine extends BaseStateMachine {
       return;
     }
     try {
-      s.commitIfDue(1, COMMIT_EVERY_NANOS);
+      s.commitIfDue(commitEveryWrites, commitEveryNanos);
     } catch (RuntimeException e) {
       LOG.warn("{}: background store commit failed", nodeId, e);
     }
@@ -242,8 +252,12 @@ final class KvStateMachine extends BaseStateMachine {
     committer.shutdownNow();
     KvStore s = store;
     if (s != null) {
-      s.commit();
-      s.close();
+      if (crashing) {
+        s.closeWithoutCommit();
+      } else {
+        s.commit();
+        s.close();
+      }
     }
     super.close();
   }

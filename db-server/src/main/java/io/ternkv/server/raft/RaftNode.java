@@ -68,7 +68,11 @@ public final class RaftNode implements AutoCloseable {
     }
     this.group = RaftGroup.valueOf(DEFAULT_GROUP, peers);
     this.stateMachine =
-        new KvStateMachine(config.nodeId(), config.dataDir().resolve("state").resolve("kv.mv.db"));
+        new KvStateMachine(
+            config.nodeId(),
+            config.dataDir().resolve("state").resolve("kv.mv.db"),
+            config.storeCommitWrites(),
+            config.storeCommitInterval().toNanos());
     this.server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
@@ -293,6 +297,15 @@ public final class RaftNode implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    server.close();
+  }
+
+  /**
+   * Stops like a crash: the store keeps only what it had committed, so the restarted node must
+   * replay the rest from the log. For fault tests; the Raft log itself is already durable.
+   */
+  public void crash() throws IOException {
+    stateMachine.crashOnClose();
     server.close();
   }
 }

@@ -287,6 +287,18 @@ public final class KvStore implements AutoCloseable {
             .valueType(BytesType.INSTANCE));
   }
 
+  /**
+   * Closes the file without committing, dropping every mutation since the last commit: what a
+   * crash leaves behind. For fault tests.
+   */
+  public void closeWithoutCommit() {
+    synchronized (lock) {
+      if (!store.isClosed()) {
+        store.closeImmediately();
+      }
+    }
+  }
+
   @Override
   public void close() {
     synchronized (lock) {
