@@ -87,9 +87,12 @@ public final class TernServer implements AutoCloseable {
     return raft.status();
   }
 
-  /** Whether this node currently believes it is the leader. */
+  /**
+   * Whether this node currently leads and is ready to serve (it has committed an entry of its
+   * term). Another node may already have replaced it without it knowing.
+   */
   public boolean isLeader() {
-    return "LEADER".equals(raft.status().role());
+    return raft.isReadyLeader();
   }
 
   /**

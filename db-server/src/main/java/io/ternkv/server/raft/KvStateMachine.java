@@ -60,6 +60,8 @@ final class KvStateMachine extends BaseStateMachine {
 
   private volatile KvStore store;
   private volatile Applier applier;
+  private final java.util.concurrent.atomic.AtomicLong snapshotsInstalled =
+      new java.util.concurrent.atomic.AtomicLong();
   /** Entries at or below this index were already in the store when it was opened. */
   private volatile long reflectedUpTo = -1;
 
@@ -80,6 +82,11 @@ final class KvStateMachine extends BaseStateMachine {
   /** Makes the next {@link #close} behave like a crash: uncommitted store changes are lost. */
   void crashOnClose() {
     crashing = true;
+  }
+
+  /** Snapshots received from a leader and installed since this node started. */
+  long snapshotsInstalled() {
+    return snapshotsInstalled.get();
   }
 
   KvStore store() {
@@ -225,6 +232,7 @@ final class KvStateMachine extends BaseStateMachine {
     if (snapshot != null) {
       if (store.applied().index() < snapshot.getIndex()) {
         restore(store, snapshot);
+        snapshotsInstalled.incrementAndGet();
       }
       reflectedUpTo = store.applied().index();
       setLastAppliedTermIndex(snapshot.getTermIndex());

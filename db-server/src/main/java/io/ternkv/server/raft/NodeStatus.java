@@ -11,6 +11,7 @@ package io.ternkv.server.raft;
  * @param appliedIndex highest log index applied to the state machine
  * @param snapshotIndex index of the latest snapshot, or -1
  * @param groupId the Raft group's id
+ * @param snapshotsInstalled snapshots received from a leader and installed since start
  */
 public record NodeStatus(
     String role,
@@ -20,4 +21,5 @@ public record NodeStatus(
     long commitIndex,
     long appliedIndex,
     long snapshotIndex,
-    String groupId) {}
+    String groupId,
+    long snapshotsInstalled) {}

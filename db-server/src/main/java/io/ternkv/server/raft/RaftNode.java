@@ -269,7 +269,14 @@ public final class RaftNode implements AutoCloseable {
         d.getRaftLog().getLastCommittedIndex(),
         info.getLastAppliedIndex(),
         snapshot == null ? -1 : snapshot.getIndex(),
-        group.getGroupId().getUuid().toString());
+        group.getGroupId().getUuid().toString(),
+        stateMachine.snapshotsInstalled());
+  }
+
+  /** Whether this node leads and has committed an entry of its term, so it can serve. */
+  public boolean isReadyLeader() {
+    DivisionInfo info = info();
+    return info.isLeader() && info.isLeaderReady();
   }
 
   /** Current term, as this node knows it. */
