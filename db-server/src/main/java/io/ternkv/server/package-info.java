@@ -1,0 +1,8 @@
+/**
+ * The TernKV storage node: {@link io.ternkv.server.TernServer} (one node), its immutable {@link
+ * io.ternkv.server.ServerConfig}, and {@link io.ternkv.server.LocalCluster} (N nodes in one JVM for
+ * the demo, tests and benchmarks). Sub-packages split the request path by concern: {@code grpc}
+ * (client-facing services), {@code raft} (everything that touches Apache Ratis), {@code apply}
+ * (deterministic command execution) and {@code storage} (everything that touches H2 MVStore).
+ */
+package io.ternkv.server;
