@@ -169,9 +169,24 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Cuts every Raft link between node {@code i} and the others (in-process partition through
+   * Ratis's injection points; see {@link io.ternkv.server.raft.Partitions}). Clients still reach
+   * the node.
+   */
+  public void isolate(int i) {
+    io.ternkv.server.raft.Partitions.isolate(configs.get(i).nodeId());
+  }
+
+  /** Restores every Raft link. */
+  public void heal() {
+    io.ternkv.server.raft.Partitions.healAll();
+  }
+
   /** Stops every node and, for a temporary cluster, deletes its data. */
   @Override
   public void close() {
+    heal();
     for (int i = 0; i < nodes.length; i++) {
       stopNode(i);
     }

@@ -27,12 +27,14 @@ public final class TernServer implements AutoCloseable {
   private final ServerConfig config;
   private final RaftNode raft;
   private final Server grpc;
+  private final KvService kv;
   private volatile boolean closed;
 
-  private TernServer(ServerConfig config, RaftNode raft, Server grpc) {
+  private TernServer(ServerConfig config, RaftNode raft, Server grpc, KvService kv) {
     this.config = config;
     this.raft = raft;
     this.grpc = grpc;
+    this.kv = kv;
   }
 
   /**
@@ -45,16 +47,18 @@ public final class TernServer implements AutoCloseable {
     LOG.info("{}: starting with {}", config.nodeId(), config);
     RaftNode raft = RaftNode.start(config);
     Server grpc;
+    KvService kv = new KvService(config.nodeId(), raft, config.limits());
     try {
       grpc =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()))
-              .addService(new KvService(config.nodeId(), raft, config.limits()))
+              .addService(kv)
               .addService(new ClusterService(config.nodeId(), raft))
               .maxInboundMessageSize(config.limits().maxValueBytes() + config.limits().maxKeyBytes() + 64 * 1024)
               .build()
               .start();
     } catch (IOException | RuntimeException e) {
+      kv.close();
       raft.close();
       throw new IOException(
           "cannot listen for clients on " + config.clientAddress() + ": " + e.getMessage(), e);
@@ -64,7 +68,7 @@ public final class TernServer implements AutoCloseable {
         config.nodeId(),
         config.clientAddress(),
         config.raftAddress());
-    return new TernServer(config, raft, grpc);
+    return new TernServer(config, raft, grpc, kv);
   }
 
   /** This node's configuration. */
@@ -106,6 +110,7 @@ public final class TernServer implements AutoCloseable {
     closed = true;
     LOG.info("{}: killed", config.nodeId());
     grpc.shutdownNow();
+    kv.close();
     try {
       raft.crash();
     } catch (IOException e) {
@@ -130,6 +135,7 @@ public final class TernServer implements AutoCloseable {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    kv.close();
     try {
       raft.close();
     } catch (IOException e) {

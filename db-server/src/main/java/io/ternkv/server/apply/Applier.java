@@ -32,21 +32,11 @@ public final class Applier {
           return switch (command.getOpCase()) {
             case PUT -> PutOp.apply(w, command.getPut(), before, term, index);
             case DELETE -> DeleteOp.apply(w, command.getDelete(), before, term, index);
+            case NOOP -> NoopOp.apply(w, before, term, index);
+            case READ -> ReadOp.apply(store, w, command.getRead(), before, term, index);
             case OP_NOT_SET -> throw new IllegalStateException(
                 "log entry " + index + " holds a command this version does not know");
           };
-        });
-  }
-
-  /** Records that a log entry without data (or one already reflected) was passed. */
-  public void skip(long term, long index) {
-    store.write(
-        w -> {
-          AppliedState before = store.applied();
-          if (index > before.index()) {
-            w.setApplied(new AppliedState(term, index, before.revision()));
-          }
-          return null;
         });
   }
 }

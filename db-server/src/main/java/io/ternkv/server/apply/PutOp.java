@@ -23,6 +23,6 @@ final class PutOp {
             .build();
     w.put(key, next);
     w.setApplied(new AppliedState(term, index, revision));
-    return new ApplyResult(revision, 0);
+    return ApplyResult.at(revision);
   }
 }

@@ -9,6 +9,8 @@ import io.ternkv.proto.v1.ResponseHeader;
 import io.ternkv.proto.v1.Role;
 import io.ternkv.proto.v1.StatusRequest;
 import io.ternkv.proto.v1.StatusResponse;
+import io.ternkv.proto.v1.WaitAppliedRequest;
+import io.ternkv.proto.v1.WaitAppliedResponse;
 import io.ternkv.server.MemberSpec;
 import io.ternkv.server.raft.NodeStatus;
 import io.ternkv.server.raft.RaftNode;
@@ -69,6 +71,24 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     } catch (RuntimeException e) {
       out.onError(ErrorMapper.toStatus(nodeId, e));
     }
+  }
+
+  @Override
+  public void waitApplied(WaitAppliedRequest request, StreamObserver<WaitAppliedResponse> out) {
+    raft.awaitApplied(request.getIndex())
+        .whenComplete(
+            (v, error) -> {
+              if (error != null) {
+                out.onError(ErrorMapper.toStatus(nodeId, error));
+                return;
+              }
+              out.onNext(
+                  WaitAppliedResponse.newBuilder()
+                      .setHeader(header(raft.term()))
+                      .setAppliedIndex(raft.status().appliedIndex())
+                      .build());
+              out.onCompleted();
+            });
   }
 
   private ResponseHeader header(long term) {

@@ -2,10 +2,14 @@ package io.ternkv.server.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
 import io.ternkv.proto.raft.v1.Command;
 import io.ternkv.proto.raft.v1.DeleteCommand;
 import io.ternkv.proto.raft.v1.PutCommand;
+import io.ternkv.proto.raft.v1.RangeRead;
+import io.ternkv.proto.raft.v1.ReadCommand;
 import io.ternkv.proto.raft.v1.StoredValue;
 import io.ternkv.proto.v1.DeleteRequest;
 import io.ternkv.proto.v1.DeleteResponse;
@@ -19,8 +23,10 @@ import io.ternkv.proto.v1.RangeRequest;
 import io.ternkv.proto.v1.RangeResponse;
 import io.ternkv.proto.v1.ReadConsistency;
 import io.ternkv.proto.v1.ResponseHeader;
+import io.ternkv.proto.v1.WriteConsistency;
 import io.ternkv.proto.v1.WriteId;
 import io.ternkv.server.InvalidRequestException;
+import io.ternkv.server.UnavailableException;
 import io.ternkv.server.apply.RequestLimits;
 import io.ternkv.server.raft.RaftNode;
 import io.ternkv.server.raft.WriteOutcome;
@@ -28,6 +34,7 @@ import io.ternkv.server.storage.AppliedState;
 import io.ternkv.server.storage.KvStore;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -38,12 +45,22 @@ public final class KvService extends KVGrpc.KVImplBase {
   private final String nodeId;
   private final RaftNode raft;
   private final RequestLimits limits;
+  private final VoterSync voters;
+
+  /** Default bound on waits (SESSION reads, WRITE_ALL) when the call has no deadline. */
+  static final long DEFAULT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   /** Creates the service for one node. */
   public KvService(String nodeId, RaftNode raft, RequestLimits limits) {
     this.nodeId = nodeId;
     this.raft = raft;
     this.limits = limits;
+    this.voters = new VoterSync(nodeId, raft);
+  }
+
+  /** Closes the channels to other voters. */
+  public void close() {
+    voters.close();
   }
 
   @Override
@@ -59,7 +76,7 @@ public final class KvService extends KVGrpc.KVImplBase {
                   .setPut(
                       PutCommand.newBuilder().setKey(request.getKey()).setValue(request.getValue()))
                   .build();
-          return write(command, request.hasWriteId() ? request.getWriteId() : null)
+          return write(command, request.hasWriteId() ? request.getWriteId() : null, request.getConsistency())
               .thenApply(o -> PutResponse.newBuilder().setHeader(writeHeader(o)).build());
         });
   }
@@ -75,7 +92,7 @@ public final class KvService extends KVGrpc.KVImplBase {
               Command.newBuilder()
                   .setDelete(DeleteCommand.newBuilder().setKey(request.getKey()))
                   .build();
-          return write(command, request.hasWriteId() ? request.getWriteId() : null)
+          return write(command, request.hasWriteId() ? request.getWriteId() : null, request.getConsistency())
               .thenApply(
                   o ->
                       DeleteResponse.newBuilder()
@@ -92,8 +109,23 @@ public final class KvService extends KVGrpc.KVImplBase {
         () -> {
           limits.checkKey("key", request.getKey().size());
           byte[] key = request.getKey().toByteArray();
+          if (request.getConsistency() == ReadConsistency.READ_LOG) {
+            Command read =
+                Command.newBuilder().setRead(ReadCommand.newBuilder().setGetKey(request.getKey())).build();
+            return logRead(read)
+                .thenApply(
+                    o -> {
+                      GetResponse.Builder b = GetResponse.newBuilder().setHeader(writeHeader(o));
+                      for (KvStore.Entry e : o.result().read().entries()) {
+                        b.setKv(toKeyValue(request.getKey(), e.value()));
+                      }
+                      return b.build();
+                    });
+          }
           return read(
               request.getConsistency(),
+              request.getMinIndex(),
+              request.getMaxStalenessMs(),
               () -> {
                 KvStore store = raft.store();
                 GetResponse.Builder b = GetResponse.newBuilder();
@@ -115,35 +147,121 @@ public final class KvService extends KVGrpc.KVImplBase {
           }
           int pageLimit =
               (int) (limit == 0 ? RequestLimits.MAX_RANGE_PAGE : Math.min(limit, RequestLimits.MAX_RANGE_PAGE));
+          if (request.getConsistency() == ReadConsistency.READ_LOG) {
+            RangeRead.Builder r = RangeRead.newBuilder().setLimit(pageLimit);
+            if (bounds.start() != null) {
+              r.setStart(UnsafeByteOperations.unsafeWrap(bounds.start()));
+            }
+            if (bounds.end() != null) {
+              r.setEnd(UnsafeByteOperations.unsafeWrap(bounds.end())).setHasEnd(true);
+            }
+            Command read = Command.newBuilder().setRead(ReadCommand.newBuilder().setRange(r)).build();
+            return logRead(read)
+                .thenApply(o -> rangeResponse(o.result().read(), writeHeader(o)));
+          }
           return read(
               request.getConsistency(),
+              request.getMinIndex(),
+              request.getMaxStalenessMs(),
               () -> {
                 KvStore store = raft.store();
                 KvStore.RangePage page =
                     store.range(bounds.start(), bounds.end(), pageLimit, RequestLimits.MAX_RANGE_BYTES);
-                RangeResponse.Builder b = RangeResponse.newBuilder().setMore(page.more());
-                for (KvStore.Entry e : page.entries()) {
-                  b.addKvs(toKeyValue(UnsafeByteOperations.unsafeWrap(e.key()), e.value()));
-                }
-                return b.setHeader(readHeader(store)).build();
+                return rangeResponse(page, readHeader(store));
               });
         });
   }
 
-  private CompletableFuture<WriteOutcome> write(Command command, WriteId id) {
+  private CompletableFuture<WriteOutcome> write(
+      Command command, WriteId id, WriteConsistency consistency) {
     if (id != null && id.getClientId().size() != 16) {
       throw new InvalidRequestException("write_id.client_id must be 16 bytes");
     }
-    return raft.write(
-        command, id == null ? null : id.getClientId().toByteArray(), id == null ? 0 : id.getSequence());
+    if (consistency == WriteConsistency.UNRECOGNIZED) {
+      throw new InvalidRequestException("unknown write consistency level");
+    }
+    long waitNanos = waitNanos();
+    CompletableFuture<WriteOutcome> written =
+        raft.write(
+            command,
+            id == null ? null : id.getClientId().toByteArray(),
+            id == null ? 0 : id.getSequence());
+    if (consistency != WriteConsistency.WRITE_ALL) {
+      return written;
+    }
+    return written.thenCompose(
+        o -> voters.awaitAllVoters(o.logIndex(), waitNanos).thenApply(v -> o));
   }
 
-  private <T> CompletableFuture<T> read(ReadConsistency level, Supplier<T> body) {
+  private CompletableFuture<WriteOutcome> logRead(Command read) {
+    raft.checkLeader();
+    return raft.write(read, null, 0);
+  }
+
+  private <T> CompletableFuture<T> read(
+      ReadConsistency level, long minIndex, long maxStalenessMs, Supplier<T> body) {
+    if (minIndex < 0 || maxStalenessMs < 0) {
+      throw new InvalidRequestException("min_index and max_staleness_ms must not be negative");
+    }
     return switch (level) {
       case READ_CONSISTENCY_UNSPECIFIED, READ_LINEARIZABLE -> raft.readLinearizable(body);
-      case READ_STALE -> CompletableFuture.completedFuture(body.get());
+      case READ_LEASE -> raft.readLease(body);
+      case READ_SESSION -> {
+        long waitNanos = waitNanos();
+        yield raft.awaitApplied(minIndex)
+            .orTimeout(waitNanos, TimeUnit.NANOSECONDS)
+            .handle(
+                (v, error) -> {
+                  if (error != null) {
+                    throw new UnavailableException(
+                        "node "
+                            + nodeId
+                            + " has not applied index "
+                            + minIndex
+                            + " (it is at "
+                            + raft.store().applied().index()
+                            + "); try another node",
+                        error);
+                  }
+                  return body.get();
+                });
+      }
+      case READ_STALE -> {
+        if (maxStalenessMs > 0) {
+          long staleness = raft.stalenessMillis();
+          if (staleness > maxStalenessMs) {
+            throw new UnavailableException(
+                "node "
+                    + nodeId
+                    + " may be "
+                    + (staleness == Long.MAX_VALUE ? "arbitrarily far" : staleness + " ms")
+                    + " behind the leader, more than max_staleness "
+                    + maxStalenessMs
+                    + " ms",
+                null);
+          }
+        }
+        yield CompletableFuture.completedFuture(body.get());
+      }
+      case READ_LOG -> throw new IllegalStateException("log reads take the write path");
       case UNRECOGNIZED -> throw new InvalidRequestException("unknown consistency level");
     };
+  }
+
+  /** Time left of the call's deadline, or the default bound. */
+  private static long waitNanos() {
+    Deadline deadline = Context.current().getDeadline();
+    return deadline == null
+        ? DEFAULT_WAIT_NANOS
+        : Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS));
+  }
+
+  private static RangeResponse rangeResponse(KvStore.RangePage page, ResponseHeader header) {
+    RangeResponse.Builder b = RangeResponse.newBuilder().setMore(page.more()).setHeader(header);
+    for (KvStore.Entry e : page.entries()) {
+      b.addKvs(toKeyValue(UnsafeByteOperations.unsafeWrap(e.key()), e.value()));
+    }
+    return b.build();
   }
 
   private ResponseHeader writeHeader(WriteOutcome o) {

@@ -58,6 +58,12 @@ final class KvStateMachine extends BaseStateMachine {
   private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
   private final ScheduledExecutorService committer;
 
+  private final ApplyGate gate = new ApplyGate();
+  private final AppliedWaiters waiters;
+  /** Last time (nanoTime) this node had applied everything it knew to be committed. */
+  private volatile long caughtUpNanos = System.nanoTime();
+  private volatile RaftServer.Division division;
+
   private volatile KvStore store;
   private volatile Applier applier;
   private final java.util.concurrent.atomic.AtomicLong snapshotsInstalled =
@@ -65,8 +71,14 @@ final class KvStateMachine extends BaseStateMachine {
   /** Entries at or below this index were already in the store when it was opened. */
   private volatile long reflectedUpTo = -1;
 
-  KvStateMachine(String nodeId, Path storeFile, long commitEveryWrites, long commitEveryNanos) {
+  KvStateMachine(
+      String nodeId,
+      Path storeFile,
+      long commitEveryWrites,
+      long commitEveryNanos,
+      java.util.concurrent.Executor readExecutor) {
     this.nodeId = nodeId;
+    this.waiters = new AppliedWaiters(() -> getLastAppliedTermIndex().getIndex(), readExecutor);
     this.storeFile = storeFile;
     this.commitEveryWrites = commitEveryWrites;
     this.commitEveryNanos = commitEveryNanos;
@@ -151,13 +163,14 @@ final class KvStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    gate.pass();
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
     long term = entry.getTerm();
     ApplyResult result;
     if (index <= reflectedUpTo) {
       AppliedState now = store.applied();
-      result = new ApplyResult(now.revision(), 0);
+      result = ApplyResult.at(now.revision());
     } else {
       Command command;
       try {
@@ -171,7 +184,62 @@ final class KvStateMachine extends BaseStateMachine {
       store.commitIfDue(commitEveryWrites, commitEveryNanos);
     }
     updateLastAppliedTermIndex(term, index);
-    return CompletableFuture.completedFuture(new LocalQuery.Result(result));
+    applied(index);
+    return CompletableFuture.completedFuture(new LocalQuery.Result(new Applied(result, term)));
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    // Entries without data (configuration, commit metadata) advance the applied index too.
+    gate.pass();
+    super.notifyTermIndexUpdated(term, index);
+    applied(index);
+  }
+
+  private void applied(long index) {
+    waiters.release(index);
+    if (index >= commitIndex()) {
+      caughtUpNanos = System.nanoTime();
+    }
+  }
+
+  private long commitIndex() {
+    RaftServer.Division d = division;
+    if (d == null) {
+      try {
+        d = getServer().join().getDivision(getGroupId());
+        division = d;
+      } catch (IOException e) {
+        return Long.MAX_VALUE;
+      }
+    }
+    return d.getRaftLog().getLastCommittedIndex();
+  }
+
+  /** A future completing (off the apply thread) once this node applied {@code index}. */
+  CompletableFuture<Void> awaitApplied(long index) {
+    return waiters.await(index);
+  }
+
+  /**
+   * How long this node has been behind what it knows to be committed: 0 when it has applied
+   * everything it knows of.
+   */
+  long applyLagNanos() {
+    if (getLastAppliedTermIndex().getIndex() >= commitIndex()) {
+      return 0;
+    }
+    return System.nanoTime() - caughtUpNanos;
+  }
+
+  /** Holds the apply thread (fault tests). */
+  void holdApply() {
+    gate.hold();
+  }
+
+  /** Releases a held apply thread. */
+  void releaseApply() {
+    gate.release();
   }
 
   @Override
@@ -236,6 +304,7 @@ final class KvStateMachine extends BaseStateMachine {
       }
       reflectedUpTo = store.applied().index();
       setLastAppliedTermIndex(snapshot.getTermIndex());
+      waiters.release(snapshot.getIndex());
     }
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
@@ -257,6 +326,8 @@ final class KvStateMachine extends BaseStateMachine {
 
   @Override
   public void close() throws IOException {
+    gate.release();
+    waiters.failAll(new io.ternkv.server.UnavailableException("node " + nodeId + " is shutting down", null));
     committer.shutdownNow();
     KvStore s = store;
     if (s != null) {

@@ -5,7 +5,6 @@ import io.ternkv.server.MemberSpec;
 import io.ternkv.server.NotLeaderException;
 import io.ternkv.server.ServerConfig;
 import io.ternkv.server.UnavailableException;
-import io.ternkv.server.apply.ApplyResult;
 import io.ternkv.server.storage.KvStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,10 +49,17 @@ public final class RaftNode implements AutoCloseable {
   private final RaftGroup group;
   private final KvStateMachine stateMachine;
   private final RaftServer server;
+  /** The lease lasts this fraction of the minimum election timeout (see {@link LeaseTracker}). */
+  static final double LEASE_RATIO = 0.9;
+
   /** Identity for writes that arrive without a client-chosen id (e.g. from grpcurl). */
   private final ClientId anonymousClient = ClientId.randomId();
   private final AtomicLong anonymousCalls = new AtomicLong();
   private final AtomicLong readCalls = new AtomicLong();
+  private final LeaseTracker lease;
+  private final java.util.concurrent.atomic.AtomicBoolean renewingLease =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.ExecutorService readExecutor;
 
   private RaftNode(ServerConfig config) throws IOException {
     this.config = config;
@@ -67,12 +73,21 @@ public final class RaftNode implements AutoCloseable {
               .build());
     }
     this.group = RaftGroup.valueOf(DEFAULT_GROUP, peers);
+    this.lease = new LeaseTracker((long) (config.electionTimeoutMin().toNanos() * LEASE_RATIO));
+    this.readExecutor =
+        java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, config.nodeId() + "-reader");
+              t.setDaemon(true);
+              return t;
+            });
     this.stateMachine =
         new KvStateMachine(
             config.nodeId(),
             config.dataDir().resolve("state").resolve("kv.mv.db"),
             config.storeCommitWrites(),
-            config.storeCommitInterval().toNanos());
+            config.storeCommitInterval().toNanos(),
+            readExecutor);
     this.server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
@@ -125,13 +140,85 @@ public final class RaftNode implements AutoCloseable {
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
     RaftClientRequest request =
         newRequest(cid, callId, message, RaftClientRequest.writeRequestType());
+    long startNanos = System.nanoTime();
+    long lastIndexBefore = division().getRaftLog().getLastEntryTermIndex() == null
+        ? -1
+        : division().getRaftLog().getLastEntryTermIndex().getIndex();
     return submit(request)
         .thenApply(
-            reply ->
-                new WriteOutcome(
-                    (ApplyResult) ((LocalQuery.Result) reply.getMessage()).value(),
-                    reply.getLogIndex(),
-                    info().getCurrentTerm()));
+            reply -> {
+              Applied applied = (Applied) ((LocalQuery.Result) reply.getMessage()).value();
+              if (reply.getLogIndex() > lastIndexBefore) {
+                // Appended after startNanos (not a retry answered from the cache): a majority
+                // heard from this leader after startNanos.
+                lease.extend(applied.term(), startNanos);
+              }
+              return new WriteOutcome(applied.result(), reply.getLogIndex(), applied.term());
+            });
+  }
+
+  /**
+   * Runs {@code read} on local state if this node holds a valid lease, else through ReadIndex
+   * (and renews the lease in the background with a no-op entry).
+   */
+  public <T> CompletableFuture<T> readLease(Supplier<T> read) {
+    DivisionInfo info = info();
+    if (!info.isLeader()) {
+      return CompletableFuture.failedFuture(notLeader(info.getLeaderId()));
+    }
+    if (info.isLeaderReady() && lease.validFor(info.getCurrentTerm())) {
+      try {
+        return CompletableFuture.completedFuture(read.get());
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    renewLease();
+    return readLinearizable(read);
+  }
+
+  private void renewLease() {
+    if (renewingLease.compareAndSet(false, true)) {
+      Command noop = Command.newBuilder().setNoop(io.ternkv.proto.raft.v1.NoopCommand.getDefaultInstance()).build();
+      write(noop, null, 0).whenComplete((o, e) -> renewingLease.set(false));
+    }
+  }
+
+  /**
+   * A future completing, off Raft's threads, once this node has applied {@code index} (every
+   * entry up to it).
+   */
+  public CompletableFuture<Void> awaitApplied(long index) {
+    return stateMachine.awaitApplied(index);
+  }
+
+  /**
+   * An upper estimate of how far behind the leader this node's state may be: 0 on a ready leader;
+   * on a follower, the time since it last heard from the leader, or since it last had applied all
+   * it knew committed, whichever is longer. {@link Long#MAX_VALUE} with no leader known.
+   */
+  public long stalenessMillis() {
+    DivisionInfo info = info();
+    if (info.isLeader() && info.isLeaderReady()) {
+      return 0;
+    }
+    org.apache.ratis.proto.RaftProtos.RoleInfoProto role = info.getRoleInfoProto();
+    if (!role.hasFollowerInfo() || info.getLeaderId() == null) {
+      return Long.MAX_VALUE;
+    }
+    long sinceLeader = role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs();
+    long applyLag = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(stateMachine.applyLagNanos());
+    return Math.max(sinceLeader, applyLag);
+  }
+
+  /** Holds this node's apply thread so it falls behind its log (fault tests). */
+  public void holdApply() {
+    stateMachine.holdApply();
+  }
+
+  /** Lets a held apply thread go on. */
+  public void releaseApply() {
+    stateMachine.releaseApply();
   }
 
   /**
@@ -304,7 +391,11 @@ public final class RaftNode implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    server.close();
+    try {
+      server.close();
+    } finally {
+      readExecutor.shutdownNow();
+    }
   }
 
   /**
@@ -313,6 +404,6 @@ public final class RaftNode implements AutoCloseable {
    */
   public void crash() throws IOException {
     stateMachine.crashOnClose();
-    server.close();
+    close();
   }
 }

@@ -23,6 +23,9 @@ final class RaftSettings {
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
 
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(config.electionTimeoutMin().toMillis()));
+    // Pre-vote makes followers that heard from the leader recently refuse other candidates:
+    // LeaseTracker's safety argument depends on it.
+    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(config.electionTimeoutMax().toMillis()));
 
     // Snapshots every N entries; the log below a snapshot is purged even when a follower is

@@ -1,0 +1,64 @@
+package io.ternkv.server.raft;
+
+import java.lang.reflect.Field;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.ratis.util.CodeInjectionForTesting;
+
+/**
+ * Network partitions between nodes of this JVM, for in-process fault tests: Raft messages
+ * (append entries, votes, snapshots) between a node inside the isolated set and one outside it
+ * are refused by the receiver, as if the link were cut. Uses Ratis's test injection points, so it
+ * affects every Ratis server in the JVM; node ids must be unique among them.
+ *
+ * <p>Threading: thread-safe.
+ */
+public final class Partitions {
+  private static final Set<String> ISOLATED = ConcurrentHashMap.newKeySet();
+  private static volatile boolean installed;
+
+  private Partitions() {}
+
+  /** Cuts every Raft link between {@code nodeId} and nodes not isolated with it. */
+  public static void isolate(String nodeId) {
+    install();
+    ISOLATED.add(nodeId);
+  }
+
+  /** Restores every link. */
+  public static void healAll() {
+    ISOLATED.clear();
+  }
+
+  private static synchronized void install() {
+    if (installed) {
+      return;
+    }
+    for (String point : new String[] {"REQUEST_VOTE", "APPEND_ENTRIES", "INSTALL_SNAPSHOT"}) {
+      CodeInjectionForTesting.put(
+          injectionPoint(point),
+          (local, remote, args) -> {
+            if (local != null
+                && remote != null
+                && ISOLATED.contains(local.toString()) != ISOLATED.contains(remote.toString())) {
+              throw new IllegalStateException(
+                  "partitioned: " + remote + " cannot reach " + local + " (test partition)");
+            }
+            return false;
+          });
+    }
+    installed = true;
+  }
+
+  /** Ratis keeps the injection point names in package-private constants: read them. */
+  private static String injectionPoint(String constant) {
+    try {
+      Class<?> impl = Class.forName("org.apache.ratis.server.impl.RaftServerImpl");
+      Field f = impl.getDeclaredField(constant);
+      f.setAccessible(true);
+      return (String) f.get(null);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("this Ratis version has no injection point " + constant, e);
+    }
+  }
+}
