@@ -99,6 +99,16 @@ public final class TernServer implements AutoCloseable {
     return raft.isReadyLeader();
   }
 
+  /** Holds this node's apply thread: it keeps logging entries but falls behind (fault tests). */
+  public void holdApply() {
+    raft.holdApply();
+  }
+
+  /** Lets a held apply thread go on. */
+  public void releaseApply() {
+    raft.releaseApply();
+  }
+
   /**
    * Stops at once as if the process died: client calls are cut off and the store is closed
    * without committing, so on restart the node replays its log. For fault tests.

@@ -1,0 +1,291 @@
+package io.ternkv.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.ternkv.proto.v1.GetRequest;
+import io.ternkv.proto.v1.GetResponse;
+import io.ternkv.proto.v1.KVGrpc;
+import io.ternkv.proto.v1.PutRequest;
+import io.ternkv.proto.v1.PutResponse;
+import io.ternkv.proto.v1.ReadConsistency;
+import io.ternkv.proto.v1.WriteConsistency;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each read and write level shows its guarantee on a 3-node LocalCluster, through raw gRPC so
+ * that the node answering is the node asked (no client redirects or retries).
+ */
+class ConsistencyIT {
+  static final Duration TIMEOUT = Duration.ofSeconds(20);
+  LocalCluster cluster;
+  final List<ManagedChannel> channels = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    cluster = LocalCluster.builder().nodes(3).start();
+    cluster.awaitLeader(TIMEOUT);
+    for (String e : cluster.endpoints()) {
+      channels.add(NettyChannelBuilder.forTarget(e).usePlaintext().build());
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    cluster.close();
+  }
+
+  KVGrpc.KVBlockingStub stub(int node) {
+    return KVGrpc.newBlockingStub(channels.get(node)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  PutResponse put(int node, String key, String value, WriteConsistency c) {
+    return stub(node)
+        .put(PutRequest.newBuilder().setKey(utf8(key)).setValue(utf8(value)).setConsistency(c).build());
+  }
+
+  GetResponse get(int node, String key, ReadConsistency c, long minIndex, long maxStalenessMs) {
+    return stub(node)
+        .get(
+            GetRequest.newBuilder()
+                .setKey(utf8(key))
+                .setConsistency(c)
+                .setMinIndex(minIndex)
+                .setMaxStalenessMs(maxStalenessMs)
+                .build());
+  }
+
+  String value(int node, String key, ReadConsistency c) {
+    GetResponse r = get(node, key, c, 0, 0);
+    return r.hasKv() ? r.getKv().getValue().toStringUtf8() : null;
+  }
+
+  static ByteString utf8(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  void awaitValue(int node, String key, String expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (!expected.equals(value(node, key, ReadConsistency.READ_STALE))) {
+      assertTrue(System.nanoTime() < deadline, "node " + node + " never showed " + key + "=" + expected);
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void staleReadOnHeldFollowerReturnsOldValueAndRefusesPastMaxStaleness() throws Exception {
+    int leader = cluster.awaitLeader(TIMEOUT);
+    int follower = (leader + 1) % 3;
+    put(leader, "k", "old", WriteConsistency.WRITE_MAJORITY);
+    awaitValue(follower, "k", "old");
+
+    cluster.node(follower).holdApply();
+    try {
+      put(leader, "k", "new", WriteConsistency.WRITE_MAJORITY);
+      assertEquals("new", value(leader, "k", ReadConsistency.READ_LINEARIZABLE));
+      assertEquals("old", value(follower, "k", ReadConsistency.READ_STALE), "stale read shows local state");
+
+      Thread.sleep(600);
+      StatusRuntimeException refused =
+          assertThrowsStatus(() -> get(follower, "k", ReadConsistency.READ_STALE, 0, 300));
+      assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+      assertTrue(refused.getStatus().getDescription().contains("max_staleness"), refused.getMessage());
+    } finally {
+      cluster.node(follower).releaseApply();
+    }
+    awaitValue(follower, "k", "new");
+    // Caught up again: the same bound is met.
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      try {
+        assertEquals("new", get(follower, "k", ReadConsistency.READ_STALE, 0, 300).getKv().getValue().toStringUtf8());
+        break;
+      } catch (StatusRuntimeException e) {
+        assertTrue(System.nanoTime() < deadline, "follower never met max_staleness again: " + e);
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  @Test
+  void sessionReadOnFollowerWaitsForTheClientsLastWrite() throws Exception {
+    int leader = cluster.awaitLeader(TIMEOUT);
+    int follower = (leader + 1) % 3;
+    cluster.node(follower).holdApply();
+    CompletableFuture<GetResponse> read = new CompletableFuture<>();
+    long index;
+    try {
+      index = put(leader, "s", "mine", WriteConsistency.WRITE_MAJORITY).getHeader().getRaftIndex();
+      KVGrpc.newStub(channels.get(follower))
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .get(
+              GetRequest.newBuilder()
+                  .setKey(utf8("s"))
+                  .setConsistency(ReadConsistency.READ_SESSION)
+                  .setMinIndex(index)
+                  .build(),
+              observer(read));
+      Thread.sleep(300);
+      assertFalse(read.isDone(), "a session read must wait for the follower to apply the write");
+    } finally {
+      cluster.node(follower).releaseApply();
+    }
+    GetResponse r = read.get(10, TimeUnit.SECONDS);
+    assertEquals("mine", r.getKv().getValue().toStringUtf8());
+    assertTrue(r.getHeader().getRaftIndex() >= index);
+  }
+
+  @Test
+  void sessionReadsAcrossNodesNeverGoBack() {
+    int leader = cluster.awaitLeader(TIMEOUT);
+    long seen = 0;
+    long lastValue = -1;
+    for (int i = 0; i < 60; i++) {
+      if (i % 3 == 0) {
+        seen = Math.max(seen, put(leader, "counter", Long.toString(i), WriteConsistency.WRITE_MAJORITY).getHeader().getRaftIndex());
+      }
+      GetResponse r = get(i % 3, "counter", ReadConsistency.READ_SESSION, seen, 0);
+      long v = Long.parseLong(r.getKv().getValue().toStringUtf8());
+      assertTrue(v >= lastValue, "read " + v + " after " + lastValue + " on node " + (i % 3));
+      assertTrue(v >= (i / 3) * 3, "read-your-writes: saw " + v + " at step " + i);
+      lastValue = v;
+      seen = Math.max(seen, r.getHeader().getRaftIndex());
+    }
+  }
+
+  @Test
+  void deposedLeaderCutOffFromMajorityNeverServesAnOldValue() throws Exception {
+    int old = cluster.awaitLeader(TIMEOUT);
+    put(old, "p", "before", WriteConsistency.WRITE_MAJORITY);
+    cluster.isolate(old);
+    int fresh = awaitLeaderOtherThan(old);
+    put(fresh, "p", "after", WriteConsistency.WRITE_MAJORITY);
+
+    for (ReadConsistency level : List.of(ReadConsistency.READ_LINEARIZABLE, ReadConsistency.READ_LEASE)) {
+      try {
+        GetResponse r =
+            KVGrpc.newBlockingStub(channels.get(old))
+                .withDeadlineAfter(2, TimeUnit.SECONDS)
+                .get(GetRequest.newBuilder().setKey(utf8("p")).setConsistency(level).build());
+        assertEquals("after", r.getKv().getValue().toStringUtf8(), level + " served an old value");
+      } catch (StatusRuntimeException e) {
+        // Refusing is fine (not leader, no quorum, deadline): serving "before" is not.
+        assertTrue(
+            List.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED).contains(e.getStatus().getCode()),
+            level + ": " + e);
+      }
+    }
+    cluster.heal();
+    awaitValue(old, "p", "after");
+  }
+
+  @Test
+  void leaseReadOnLeaderSeesTheLatestWrite() {
+    int leader = cluster.awaitLeader(TIMEOUT);
+    for (int i = 0; i < 20; i++) {
+      put(leader, "l", "v" + i, WriteConsistency.WRITE_MAJORITY);
+      assertEquals("v" + i, value(leader, "l", ReadConsistency.READ_LEASE));
+    }
+  }
+
+  @Test
+  void allWriteIsAcknowledgedOnlyOnceEveryVoterAppliedIt() throws Exception {
+    int leader = cluster.awaitLeader(TIMEOUT);
+    int slow = (leader + 2) % 3;
+    cluster.node(slow).holdApply();
+    CompletableFuture<PutResponse> ack = new CompletableFuture<>();
+    try {
+      KVGrpc.newStub(channels.get(leader))
+          .withDeadlineAfter(15, TimeUnit.SECONDS)
+          .put(
+              PutRequest.newBuilder()
+                  .setKey(utf8("a"))
+                  .setValue(utf8("everywhere"))
+                  .setConsistency(WriteConsistency.WRITE_ALL)
+                  .build(),
+              observer(ack));
+      Thread.sleep(400);
+      assertFalse(ack.isDone(), "WRITE_ALL acknowledged before the held voter applied it");
+    } finally {
+      cluster.node(slow).releaseApply();
+    }
+    ack.get(15, TimeUnit.SECONDS);
+    for (int node = 0; node < 3; node++) {
+      assertEquals("everywhere", value(node, "a", ReadConsistency.READ_STALE), "node " + node);
+    }
+  }
+
+  @Test
+  void logReadReturnsTheLatestAcknowledgedValue() {
+    int leader = cluster.awaitLeader(TIMEOUT);
+    PutResponse w = put(leader, "g", "latest", WriteConsistency.WRITE_MAJORITY);
+    GetResponse r = get(leader, "g", ReadConsistency.READ_LOG, 0, 0);
+    assertEquals("latest", r.getKv().getValue().toStringUtf8());
+    assertTrue(r.getHeader().getRaftIndex() > w.getHeader().getRaftIndex(), "the read took a log entry");
+    assertEquals(w.getHeader().getRevision(), r.getHeader().getRevision(), "a read changes no revision");
+  }
+
+  int awaitLeaderOtherThan(int old) throws InterruptedException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (int i = 0; i < 3; i++) {
+        if (i != old && cluster.node(i).isLeader()) {
+          return i;
+        }
+      }
+      Thread.sleep(20);
+    }
+    return fail("no new leader among the majority side");
+  }
+
+  static <T> StreamObserver<T> observer(CompletableFuture<T> into) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        into.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        into.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
+  static StatusRuntimeException assertThrowsStatus(Runnable r) {
+    try {
+      r.run();
+    } catch (StatusRuntimeException e) {
+      return e;
+    }
+    return fail("expected an error status");
+  }
+
+  @Test
+  void isolationTestHelperReallyIsolates() throws Exception {
+    // Guards the partition tool itself: with the leader isolated, the others elect a new one.
+    int old = cluster.awaitLeader(TIMEOUT);
+    cluster.isolate(old);
+    assertNotEquals(old, awaitLeaderOtherThan(old));
+  }
+}
