@@ -1,0 +1,410 @@
+package io.ternkv.client;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.ternkv.client.internal.Caller;
+import io.ternkv.proto.v1.ClusterGrpc;
+import io.ternkv.proto.v1.DeleteRequest;
+import io.ternkv.proto.v1.DeleteResponse;
+import io.ternkv.proto.v1.GetRequest;
+import io.ternkv.proto.v1.GetResponse;
+import io.ternkv.proto.v1.KVGrpc;
+import io.ternkv.proto.v1.MembersRequest;
+import io.ternkv.proto.v1.PutRequest;
+import io.ternkv.proto.v1.RangeRequest;
+import io.ternkv.proto.v1.RangeResponse;
+import io.ternkv.proto.v1.StatusRequest;
+import io.ternkv.proto.v1.StatusResponse;
+import io.ternkv.proto.v1.WriteId;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+/**
+ * The TernKV client: one instance per application, shared by all its threads.
+ *
+ * <p>Built with {@link #builder()}. It finds the leader among the endpoints, follows redirects,
+ * and retries retriable errors (no leader, leader changed, node overloaded) with backoff until the
+ * request timeout; a retried write carries the same write id, so the cluster applies it once.
+ * Errors are unchecked {@link TernException}s.
+ *
+ * <p>Every operation has an asynchronous form returning a {@link CompletableFuture} (the real
+ * implementation; futures complete on client threads, so do not block in their callbacks) and a
+ * blocking form that waits and rethrows the {@link TernException}.
+ *
+ * <p>The client remembers the highest Raft log index it has seen in any answer; SESSION reads
+ * wait for a node to have applied it, which gives read-your-writes and monotonic reads.
+ *
+ * <p>Threading: immutable configuration, thread-safe, {@link AutoCloseable}.
+ */
+public final class TernClient implements AutoCloseable {
+  /** Request timeout by default, covering every retry of one call. */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  /** First retry pause by default. */
+  public static final Duration DEFAULT_BACKOFF_MIN = Duration.ofMillis(20);
+
+  /** Longest retry pause by default. */
+  public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofMillis(500);
+
+  private final Caller caller;
+  private final byte[] clientId;
+  private final AtomicLong sequence = new AtomicLong();
+  private final AtomicLong lastSeenIndex = new AtomicLong();
+
+  private TernClient(Builder b) {
+    this.caller = new Caller(b.endpoints, b.requestTimeout, b.backoffMin, b.backoffMax);
+    UUID id = UUID.randomUUID();
+    this.clientId =
+        ByteBuffer.allocate(16)
+            .putLong(id.getMostSignificantBits())
+            .putLong(id.getLeastSignificantBits())
+            .array();
+  }
+
+  /** A builder with the defaults; {@link Builder#endpoints} must be set. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---- put
+
+  /**
+   * Stores {@code value} under {@code key}, acknowledged once durable on a majority.
+   *
+   * @return a future failing with {@link InvalidArgumentException} for a bad key or value, {@link
+   *     RequestTimeoutException} when no leader accepted it in time (it may still have been
+   *     applied)
+   */
+  public CompletableFuture<WriteResult> putAsync(byte[] key, byte[] value) {
+    return putAsync(key, value, WriteConsistency.MAJORITY);
+  }
+
+  /** Like {@link #putAsync(byte[], byte[])}, acknowledged at the given level. */
+  public CompletableFuture<WriteResult> putAsync(byte[] key, byte[] value, WriteConsistency consistency) {
+    PutRequest request =
+        PutRequest.newBuilder()
+            .setKey(bytes(key, "key"))
+            .setValue(bytes(value, "value"))
+            .setWriteId(nextWriteId())
+            .setConsistency(Wire.write(consistency))
+            .build();
+    return caller.call(KVGrpc.getPutMethod(), request).thenApply(r -> new WriteResult(seen(r.getHeader())));
+  }
+
+  /** Blocking {@link #putAsync(byte[], byte[])}. */
+  public WriteResult put(byte[] key, byte[] value) {
+    return await(putAsync(key, value));
+  }
+
+  /** Blocking {@link #putAsync(byte[], byte[], WriteConsistency)}. */
+  public WriteResult put(byte[] key, byte[] value, WriteConsistency consistency) {
+    return await(putAsync(key, value, consistency));
+  }
+
+  /** Blocking put of UTF-8 strings. */
+  public WriteResult put(String key, String value) {
+    return put(utf8(key), utf8(value));
+  }
+
+  // ---- get
+
+  /**
+   * Reads one key.
+   *
+   * @return a future of the key's value, or empty when the key does not exist; failing with
+   *     {@link InvalidArgumentException} for a bad key, {@link RequestTimeoutException} when no
+   *     node could answer in time
+   */
+  public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key, ReadOptions options) {
+    GetRequest request =
+        GetRequest.newBuilder()
+            .setKey(bytes(key, "key"))
+            .setConsistency(Wire.read(options.consistency()))
+            .setMinIndex(options.consistency() == ReadConsistency.SESSION ? lastSeenIndex.get() : 0)
+            .setMaxStalenessMs(options.maxStaleness().toMillis())
+            .build();
+    return caller
+        .call(KVGrpc.getGetMethod(), request)
+        .thenApply(
+            (GetResponse r) -> {
+              seen(r.getHeader());
+              return r.hasKv() ? Optional.of(Wire.keyValue(r.getKv())) : Optional.empty();
+            });
+  }
+
+  /** {@link #getAsync(byte[], ReadOptions)} at a level, with no staleness bound. */
+  public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key, ReadConsistency consistency) {
+    return getAsync(key, ReadOptions.of(consistency));
+  }
+
+  /** Blocking linearizable read. */
+  public Optional<KeyValue> get(byte[] key) {
+    return get(key, ReadConsistency.LINEARIZABLE);
+  }
+
+  /** Blocking read at a level. */
+  public Optional<KeyValue> get(byte[] key, ReadConsistency consistency) {
+    return await(getAsync(key, consistency));
+  }
+
+  /** Blocking read with options. */
+  public Optional<KeyValue> get(byte[] key, ReadOptions options) {
+    return await(getAsync(key, options));
+  }
+
+  /** Blocking linearizable read of a UTF-8 key. */
+  public Optional<KeyValue> get(String key) {
+    return get(utf8(key));
+  }
+
+  /** Blocking read of a UTF-8 key at a level. */
+  public Optional<KeyValue> get(String key, ReadConsistency consistency) {
+    return get(utf8(key), consistency);
+  }
+
+  // ---- delete
+
+  /**
+   * Deletes one key; deleting a missing key succeeds with {@code deleted() == 0}.
+   *
+   * @return a future failing like {@link #putAsync(byte[], byte[])}
+   */
+  public CompletableFuture<DeleteResult> deleteAsync(byte[] key) {
+    DeleteRequest request =
+        DeleteRequest.newBuilder().setKey(bytes(key, "key")).setWriteId(nextWriteId()).build();
+    return caller
+        .call(KVGrpc.getDeleteMethod(), request)
+        .thenApply((DeleteResponse r) -> new DeleteResult(r.getDeleted(), seen(r.getHeader())));
+  }
+
+  /** Blocking {@link #deleteAsync(byte[])}. */
+  public DeleteResult delete(byte[] key) {
+    return await(deleteAsync(key));
+  }
+
+  /** Blocking delete of a UTF-8 key. */
+  public DeleteResult delete(String key) {
+    return delete(utf8(key));
+  }
+
+  // ---- range
+
+  /**
+   * Reads one page of keys in order.
+   *
+   * @param limit at most this many keys; 0 means the server's page limit (10,000). When {@link
+   *     RangeResult#more()} is true, continue from the last key plus a zero byte.
+   * @return a future failing with {@link InvalidArgumentException} for a malformed range
+   */
+  public CompletableFuture<RangeResult> rangeAsync(KeyRange range, int limit, ReadOptions options) {
+    Objects.requireNonNull(range, "range");
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must not be negative");
+    }
+    RangeRequest request =
+        RangeRequest.newBuilder()
+            .setStart(ByteString.copyFrom(range.startRef()))
+            .setEnd(ByteString.copyFrom(range.endRef()))
+            .setPrefix(ByteString.copyFrom(range.prefixRef()))
+            .setLimit(limit)
+            .setConsistency(Wire.read(options.consistency()))
+            .setMinIndex(options.consistency() == ReadConsistency.SESSION ? lastSeenIndex.get() : 0)
+            .setMaxStalenessMs(options.maxStaleness().toMillis())
+            .build();
+    return caller
+        .call(KVGrpc.getRangeMethod(), request)
+        .thenApply(
+            (RangeResponse r) -> {
+              List<KeyValue> kvs = new ArrayList<>(r.getKvsCount());
+              r.getKvsList().forEach(kv -> kvs.add(Wire.keyValue(kv)));
+              return new RangeResult(kvs, r.getMore(), seen(r.getHeader()));
+            });
+  }
+
+  /** {@link #rangeAsync(KeyRange, int, ReadOptions)} at a level. */
+  public CompletableFuture<RangeResult> rangeAsync(KeyRange range, int limit, ReadConsistency consistency) {
+    return rangeAsync(range, limit, ReadOptions.of(consistency));
+  }
+
+  /** Blocking linearizable range read. */
+  public RangeResult range(KeyRange range, int limit) {
+    return range(range, limit, ReadConsistency.LINEARIZABLE);
+  }
+
+  /** Blocking range read at a level. */
+  public RangeResult range(KeyRange range, int limit, ReadConsistency consistency) {
+    return await(rangeAsync(range, limit, consistency));
+  }
+
+  // ---- cluster
+
+  /**
+   * Asks one node (which need not be among the endpoints) for its view of the group; no retries.
+   *
+   * @return a future failing with {@link UnavailableException} when the node cannot be reached
+   */
+  public CompletableFuture<ClusterStatus> statusAsync(String endpoint) {
+    Builder.checkEndpoint(endpoint);
+    return caller
+        .callOnce(endpoint, ClusterGrpc.getStatusMethod(), StatusRequest.getDefaultInstance())
+        .thenApply((StatusResponse r) -> Wire.status(r));
+  }
+
+  /** Blocking {@link #statusAsync(String)}. */
+  public ClusterStatus status(String endpoint) {
+    return await(statusAsync(endpoint));
+  }
+
+  /** The cluster's members as a reachable node knows them. */
+  public CompletableFuture<List<Member>> membersAsync() {
+    return caller
+        .call(ClusterGrpc.getMembersMethod(), MembersRequest.getDefaultInstance())
+        .thenApply(r -> r.getMembersList().stream().map(Wire::member).toList());
+  }
+
+  /** Blocking {@link #membersAsync()}. */
+  public List<Member> members() {
+    return await(membersAsync());
+  }
+
+  /** The highest Raft log index this client has seen in any answer. */
+  public long lastSeenIndex() {
+    return lastSeenIndex.get();
+  }
+
+  /** The endpoint calls go to first (the leader, once found). */
+  public String currentEndpoint() {
+    return caller.currentEndpoint();
+  }
+
+  /** Closes the connections; calls after this fail with {@link IllegalStateException}. */
+  @Override
+  public void close() {
+    caller.close();
+  }
+
+  // ---- helpers
+
+  private WriteId nextWriteId() {
+    return WriteId.newBuilder()
+        .setClientId(UnsafeByteOperations.unsafeWrap(clientId))
+        .setSequence(sequence.incrementAndGet())
+        .build();
+  }
+
+  private ResponseHeader seen(io.ternkv.proto.v1.ResponseHeader h) {
+    lastSeenIndex.accumulateAndGet(h.getRaftIndex(), Math::max);
+    return new ResponseHeader(h.getNodeId(), h.getRevision(), h.getRaftIndex(), h.getRaftTerm());
+  }
+
+  private static ByteString bytes(byte[] b, String field) {
+    Objects.requireNonNull(b, field);
+    return ByteString.copyFrom(b);
+  }
+
+  private static byte[] utf8(String s) {
+    return Objects.requireNonNull(s, "key/value").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Waits for a future and rethrows its {@link TernException}.
+   *
+   * @throws TernException with {@link ErrorCode#CANCELLED} when the thread is interrupted (the
+   *     interrupt flag is kept)
+   */
+  static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TernException t) {
+        throw t;
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new TernException(ErrorCode.INTERNAL, String.valueOf(cause), cause);
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new TernException(ErrorCode.CANCELLED, "interrupted while waiting for TernKV", e);
+    } catch (CancellationException e) {
+      throw new TernException(ErrorCode.CANCELLED, "call cancelled", e);
+    }
+  }
+
+  /** Builder for {@link TernClient}; not thread-safe. */
+  public static final class Builder {
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:.]+]|[^:\\s\\[\\]]+):(\\d{1,5})");
+
+    private List<String> endpoints = List.of();
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private Duration backoffMin = DEFAULT_BACKOFF_MIN;
+    private Duration backoffMax = DEFAULT_BACKOFF_MAX;
+
+    private Builder() {}
+
+    /** Client addresses ({@code host:port}) of some or all nodes; at least one. */
+    public Builder endpoints(String... endpoints) {
+      return endpoints(Arrays.asList(endpoints));
+    }
+
+    /** Client addresses ({@code host:port}) of some or all nodes; at least one. */
+    public Builder endpoints(List<String> endpoints) {
+      this.endpoints = List.copyOf(endpoints);
+      return this;
+    }
+
+    /** Time one call may take, all retries included. */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = timeout;
+      return this;
+    }
+
+    /** First and longest pause between retries (exponential with jitter in between). */
+    public Builder retryBackoff(Duration initial, Duration max) {
+      this.backoffMin = initial;
+      this.backoffMax = max;
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException naming the first bad setting
+     */
+    public TernClient build() {
+      if (endpoints.isEmpty()) {
+        throw new IllegalArgumentException("endpoints: at least one host:port is needed");
+      }
+      endpoints.forEach(Builder::checkEndpoint);
+      if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+        throw new IllegalArgumentException("requestTimeout must be positive");
+      }
+      if (backoffMin == null || backoffMax == null || backoffMin.isNegative() || backoffMin.isZero()
+          || backoffMax.compareTo(backoffMin) < 0) {
+        throw new IllegalArgumentException("retryBackoff: initial must be positive and max >= initial");
+      }
+      return new TernClient(this);
+    }
+
+    static void checkEndpoint(String endpoint) {
+      if (endpoint == null || !HOST_PORT.matcher(endpoint).matches()
+          || Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)) > 65535) {
+        throw new IllegalArgumentException("endpoints: '" + endpoint + "' is not host:port");
+      }
+    }
+  }
+}

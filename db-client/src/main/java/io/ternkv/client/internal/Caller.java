@@ -1,0 +1,224 @@
+package io.ternkv.client.internal;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.ternkv.client.ErrorCode;
+import io.ternkv.client.NotLeaderException;
+import io.ternkv.client.RequestTimeoutException;
+import io.ternkv.client.TernException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Sends calls to the cluster: finds the leader, follows redirects, and retries retriable errors
+ * with backoff until the request timeout. The caller supplies a request that is safe to resend
+ * (writes carry a fixed write id).
+ *
+ * <p>Threading: thread-safe. Futures complete on gRPC or the retry timer's threads.
+ */
+public final class Caller implements AutoCloseable {
+  private static final int IMMEDIATE_REDIRECTS = 3;
+
+  private final List<String> endpoints = new CopyOnWriteArrayList<>();
+  private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final AtomicReference<String> current;
+  private final long timeoutNanos;
+  private final long backoffMinNanos;
+  private final long backoffMaxNanos;
+  private final ScheduledExecutorService timer;
+  private volatile boolean closed;
+
+  /** Creates a caller over the seed endpoints. */
+  public Caller(List<String> seeds, Duration timeout, Duration backoffMin, Duration backoffMax) {
+    endpoints.addAll(seeds);
+    current = new AtomicReference<>(seeds.get(0));
+    timeoutNanos = timeout.toNanos();
+    backoffMinNanos = backoffMin.toNanos();
+    backoffMaxNanos = backoffMax.toNanos();
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "ternkv-client-retry");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Sends a request to the cluster, retrying as described above. */
+  public <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request) {
+    checkOpen();
+    CompletableFuture<R> result = new CompletableFuture<>();
+    attempt(method, request, System.nanoTime() + timeoutNanos, 0, 0, null, result);
+    return result;
+  }
+
+  /** Sends a request once to one address, no retries (for per-node questions like status). */
+  public <Q, R> CompletableFuture<R> callOnce(String address, MethodDescriptor<Q, R> method, Q request) {
+    checkOpen();
+    CompletableFuture<R> result = new CompletableFuture<>();
+    send(address, method, request, timeoutNanos)
+        .whenComplete(
+            (r, e) -> {
+              if (e == null) {
+                result.complete(r);
+              } else {
+                result.completeExceptionally(StatusMapping.toException(e, address));
+              }
+            });
+    return result;
+  }
+
+  /** The address the next call goes to first (the leader, once found). */
+  public String currentEndpoint() {
+    return current.get();
+  }
+
+  private <Q, R> void attempt(
+      MethodDescriptor<Q, R> method,
+      Q request,
+      long deadline,
+      int tries,
+      int redirects,
+      TernException last,
+      CompletableFuture<R> result) {
+    long left = deadline - System.nanoTime();
+    if (closed) {
+      result.completeExceptionally(new IllegalStateException("client is closed"));
+      return;
+    }
+    if (left <= 0) {
+      result.completeExceptionally(timeout(last));
+      return;
+    }
+    String address = current.get();
+    send(address, method, request, left)
+        .whenComplete(
+            (response, error) -> {
+              if (error == null) {
+                result.complete(response);
+                return;
+              }
+              TernException e = StatusMapping.toException(error, address);
+              if (!e.isRetriable()) {
+                result.completeExceptionally(e);
+                return;
+              }
+              if (e instanceof NotLeaderException nle
+                  && nle.leaderAddress().isPresent()
+                  && redirects < IMMEDIATE_REDIRECTS) {
+                String leader = nle.leaderAddress().get();
+                if (!endpoints.contains(leader)) {
+                  endpoints.add(leader);
+                }
+                current.compareAndSet(address, leader);
+                attempt(method, request, deadline, tries + 1, redirects + 1, e, result);
+                return;
+              }
+              // No usable hint: the node is down, has no leader, or is overloaded. Try the next
+              // endpoint after a pause.
+              current.compareAndSet(address, next(address));
+              long pause = backoff(tries);
+              if (System.nanoTime() + pause >= deadline) {
+                result.completeExceptionally(timeout(e));
+                return;
+              }
+              timer.schedule(
+                  () -> attempt(method, request, deadline, tries + 1, 0, e, result),
+                  pause,
+                  TimeUnit.NANOSECONDS);
+            });
+  }
+
+  private String next(String address) {
+    int i = endpoints.indexOf(address);
+    return endpoints.get((i + 1) % endpoints.size());
+  }
+
+  private long backoff(int tries) {
+    long max = Math.min(backoffMaxNanos, backoffMinNanos << Math.min(tries, 20));
+    return max / 2 + ThreadLocalRandom.current().nextLong(max / 2 + 1);
+  }
+
+  private RequestTimeoutException timeout(TernException last) {
+    String why =
+        last == null
+            ? "no attempt finished"
+            : last.code() == ErrorCode.UNAVAILABLE || last.code() == ErrorCode.NOT_LEADER
+                ? "no leader reachable at " + String.join(",", endpoints) + " (is the cluster running?); last error: " + last.getMessage()
+                : "last error: " + last.getMessage();
+    return new RequestTimeoutException(
+        "request timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms: " + why, last);
+  }
+
+  private <Q, R> CompletableFuture<R> send(
+      String address, MethodDescriptor<Q, R> method, Q request, long deadlineNanos) {
+    CompletableFuture<R> f = new CompletableFuture<>();
+    ManagedChannel channel = channels.computeIfAbsent(address, Caller::open);
+    ClientCalls.asyncUnaryCall(
+        channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)),
+        request,
+        new StreamObserver<>() {
+          @Override
+          public void onNext(R value) {
+            f.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            f.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            if (!f.isDone()) {
+              f.completeExceptionally(new IllegalStateException("no response"));
+            }
+          }
+        });
+    return f;
+  }
+
+  private static ManagedChannel open(String address) {
+    return NettyChannelBuilder.forTarget(address)
+        .usePlaintext()
+        .maxInboundMessageSize(64 * 1024 * 1024)
+        .build();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("client is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    timer.shutdownNow();
+    for (ManagedChannel c : channels.values()) {
+      c.shutdown();
+    }
+    for (ManagedChannel c : channels.values()) {
+      try {
+        if (!c.awaitTermination(2, TimeUnit.SECONDS)) {
+          c.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        c.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.ternkv.client.internal;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.ternkv.client.ErrorCode;
+import io.ternkv.client.InvalidArgumentException;
+import io.ternkv.client.NotLeaderException;
+import io.ternkv.client.ResourceExhaustedException;
+import io.ternkv.client.TernException;
+import io.ternkv.client.UnavailableException;
+import io.ternkv.proto.v1.NotLeader;
+
+/** The one place where a gRPC status becomes a {@link TernException}. */
+public final class StatusMapping {
+  private StatusMapping() {}
+
+  /** Maps a failed call's error, naming the address it was sent to. */
+  public static TernException toException(Throwable error, String address) {
+    if (error instanceof TernException t) {
+      return t;
+    }
+    Status status = Status.fromThrowable(error);
+    String message =
+        address
+            + ": "
+            + status.getCode()
+            + (status.getDescription() == null ? "" : " " + status.getDescription());
+    return switch (status.getCode()) {
+      case INVALID_ARGUMENT -> new InvalidArgumentException(status.getDescription(), error);
+      case UNAVAILABLE -> {
+        NotLeader hint = notLeader(error);
+        if (hint != null) {
+          yield new NotLeaderException(
+              message,
+              hint.getLeaderId().isEmpty() ? null : hint.getLeaderId(),
+              hint.getLeaderAddress().isEmpty() ? null : hint.getLeaderAddress());
+        }
+        yield new UnavailableException(message, error);
+      }
+      case RESOURCE_EXHAUSTED -> new ResourceExhaustedException(message, error);
+      case DEADLINE_EXCEEDED -> new TernException(ErrorCode.TIMEOUT, message, error);
+      case FAILED_PRECONDITION -> new TernException(ErrorCode.FAILED_PRECONDITION, message, error);
+      case OUT_OF_RANGE -> new TernException(ErrorCode.OUT_OF_RANGE, message, error);
+      case UNAUTHENTICATED -> new TernException(ErrorCode.UNAUTHENTICATED, message, error);
+      case PERMISSION_DENIED -> new TernException(ErrorCode.PERMISSION_DENIED, message, error);
+      case DATA_LOSS -> new TernException(ErrorCode.DATA_LOSS, message, error);
+      case CANCELLED -> new TernException(ErrorCode.CANCELLED, message, error);
+      default -> new TernException(ErrorCode.INTERNAL, message, error);
+    };
+  }
+
+  private static NotLeader notLeader(Throwable error) {
+    if (!(error instanceof StatusRuntimeException)) {
+      return null;
+    }
+    com.google.rpc.Status details = StatusProto.fromThrowable(error);
+    if (details == null) {
+      return null;
+    }
+    for (Any any : details.getDetailsList()) {
+      if (any.is(NotLeader.class)) {
+        try {
+          return any.unpack(NotLeader.class);
+        } catch (InvalidProtocolBufferException e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+}
