@@ -1,0 +1,60 @@
+package io.ternkv.shell;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code tern} launcher: {@code tern server} runs a storage node, {@code tern demo} a local
+ * cluster. {@link #run} is the testable entry point; {@link #main} exits with its code.
+ */
+@Command(
+    name = "tern",
+    mixinStandardHelpOptions = true,
+    version = "TernKV 0.1.0",
+    description = "TernKV, a replicated key-value database.",
+    subcommands = {ServerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Tern implements Runnable {
+  private final PrintStream err;
+
+  Tern(PrintStream err) {
+    this.err = err;
+  }
+
+  @Override
+  public void run() {
+    err.println("error: name a command (server, demo); see tern --help");
+    throw new CommandLine.ParameterException(new CommandLine(this), "no command given");
+  }
+
+  /**
+   * Parses {@code args} and runs the command. Bad flags print one {@code error:} line and the
+   * usage on {@code err} and return 2.
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    CommandLine cl = new CommandLine(new Tern(err));
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          err.println("error: " + ex.getMessage());
+          ex.getCommandLine().usage(err);
+          return 2;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+          if (Boolean.getBoolean("tern.debug")) {
+            ex.printStackTrace(err);
+          }
+          return ex instanceof IllegalArgumentException ? 2 : 1;
+        });
+    return cl.execute(args);
+  }
+
+  /** Runs and exits with the command's status. */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+}

@@ -1,0 +1,77 @@
+package io.ternkv.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ternkv.server.ServerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ServerCommandTest {
+  static final String MEMBERS =
+      "n1=127.0.0.1:7001/127.0.0.1:8001,n2=127.0.0.1:7002/127.0.0.1:8002,n3=127.0.0.1:7003/127.0.0.1:8003";
+
+  static ServerConfig parse(String... args) {
+    ServerCommand cmd = new ServerCommand();
+    new CommandLine(cmd).parseArgs(args);
+    return cmd.config();
+  }
+
+  @Test
+  void addressesDefaultToTheNodesMemberEntry() {
+    ServerConfig c = parse("--id", "n2", "--data-dir", "d", "--members", MEMBERS);
+    assertEquals("n2", c.nodeId());
+    assertEquals("127.0.0.1:7002", c.clientAddress().toString());
+    assertEquals("127.0.0.1:8002", c.raftAddress().toString());
+    assertEquals(3, c.members().size());
+    assertEquals(Path.of("d"), c.dataDir());
+    assertEquals(ServerConfig.DEFAULT_SNAPSHOT_THRESHOLD, c.snapshotThreshold());
+  }
+
+  @Test
+  void tuningFlagsReachTheConfig() {
+    ServerConfig c =
+        parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS, "--snapshot-threshold", "500",
+            "--max-value-bytes", "2048", "--election-timeout-min", "400", "--election-timeout-max", "900");
+    assertEquals(500, c.snapshotThreshold());
+    assertEquals(2048, c.limits().maxValueBytes());
+    assertEquals(400, c.electionTimeoutMin().toMillis());
+    assertEquals(900, c.electionTimeoutMax().toMillis());
+  }
+
+  @Test
+  void badSettingsNameWhatIsWrong() {
+    assertMessage("not of the form", () -> parse("--id", "n1", "--data-dir", "d", "--members", "n1=127.0.0.1:7001"));
+    assertMessage("do not include", () -> parse("--id", "n9", "--data-dir", "d", "--members", MEMBERS));
+    assertMessage("appears twice", () -> parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS + "," + MEMBERS));
+    assertMessage("--client", () -> parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS, "--client", "nope"));
+    assertMessage("snapshot-threshold", () -> parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS, "--snapshot-threshold", "0"));
+    assertMessage("node id", () -> parse("--id", "bad id", "--data-dir", "d", "--members", MEMBERS));
+  }
+
+  static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
+    IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
+    assertTrue(ex.getMessage().contains(part), ex.getMessage());
+  }
+
+  @Test
+  void launcherExitCodes() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+    assertEquals(0, Tern.run(new String[] {"--help"}, o, e));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("server"));
+    assertEquals(2, Tern.run(new String[] {"server", "--id", "n1", "--data-dir", "d", "--members", MEMBERS, "--bogus"}, o, e));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("--bogus"), err.toString(StandardCharsets.UTF_8));
+    err.reset();
+    assertEquals(2, Tern.run(new String[] {"server", "--id", "n1", "--data-dir", "d", "--members", "x"}, o, e));
+    assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("error: member 'x'"), err.toString(StandardCharsets.UTF_8));
+    assertEquals(2, Tern.run(new String[] {"frobnicate"}, o, e));
+  }
+}
