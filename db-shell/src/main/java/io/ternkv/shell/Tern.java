@@ -14,6 +14,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "TernKV 0.1.0",
     description = "TernKV, a replicated key-value database.",
+    footer = {
+      "",
+      "Also: ./tern bench [--quick] runs the JMH suite (bench/run.sh) and writes",
+      "tables and charts under bench/results/."
+    },
     subcommands = {ServerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Tern implements Runnable {
   private final PrintStream err;
