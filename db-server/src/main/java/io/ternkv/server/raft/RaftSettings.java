@@ -39,6 +39,13 @@ final class RaftSettings {
 
     // Largest entry is bounded by the appender buffer (4 MiB); messages need 1 MiB more.
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("5MB"));
+
+    // Expert escape hatch for measurements: -Draft.server.x=y overrides any Ratis key above.
+    for (String key : System.getProperties().stringPropertyNames()) {
+      if (key.startsWith("raft.")) {
+        p.set(key, System.getProperty(key));
+      }
+    }
     return p;
   }
 
