@@ -122,10 +122,12 @@ public final class Report {
         new CategoryChartBuilder().width(1400).height(700).title("TernKV latency by consistency level (3 nodes, on disk)")
             .xAxisTitle("operation, level, value size").yAxisTitle("latency (µs)").build();
     style(chart);
+    // Local reads and replicated writes differ by orders of magnitude: a log scale shows both.
+    chart.getStyler().setYAxisLogarithmic(true);
     List<String> labels = labels(rows);
-    chart.addSeries("p50", labels, rows.stream().map(r -> zeroIfNaN(r.p50())).toList());
-    chart.addSeries("p99", labels, rows.stream().map(r -> zeroIfNaN(r.p99())).toList());
-    chart.addSeries("p99.9", labels, rows.stream().map(r -> zeroIfNaN(r.p999())).toList());
+    chart.addSeries("p50", labels, rows.stream().map(r -> plotted(r.p50())).toList());
+    chart.addSeries("p99", labels, rows.stream().map(r -> plotted(r.p99())).toList());
+    chart.addSeries("p99.9", labels, rows.stream().map(r -> plotted(r.p999())).toList());
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
@@ -134,7 +136,7 @@ public final class Report {
         new CategoryChartBuilder().width(1400).height(700).title("TernKV throughput by consistency level (8 client threads)")
             .xAxisTitle("operation, level, value size").yAxisTitle("ops/s").build();
     style(chart);
-    chart.addSeries("ops/s", labels(rows), rows.stream().map(r -> zeroIfNaN(r.opsPerSec())).toList());
+    chart.addSeries("ops/s", labels(rows), rows.stream().map(r -> plotted(r.opsPerSec())).toList());
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
@@ -144,7 +146,8 @@ public final class Report {
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
   }
 
-  private static Number zeroIfNaN(double v) {
-    return Double.isNaN(v) ? 0 : v;
+  /** A missing value is drawn as 1, the bottom of a log axis. */
+  private static Number plotted(double v) {
+    return Double.isNaN(v) ? 1 : v;
   }
 }
