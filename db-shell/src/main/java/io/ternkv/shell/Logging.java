@@ -18,6 +18,15 @@ import org.slf4j.LoggerFactory;
 final class Logging {
   private Logging() {}
 
+  /** Only errors, to stderr: a shell's output is for its user. */
+  static void quiet() {
+    ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+    console.setTarget("System.err");
+    install(console, "shell", Level.ERROR);
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    ctx.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.ERROR);
+  }
+
   /** Logs to stderr, each line prefixed with {@code prefix}. */
   static void toStderr(String prefix) {
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();

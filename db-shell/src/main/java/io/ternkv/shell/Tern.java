@@ -19,17 +19,19 @@ import picocli.CommandLine.Command;
       "Also: ./tern bench [--quick] runs the JMH suite (bench/run.sh) and writes",
       "tables and charts under bench/results/."
     },
-    subcommands = {ServerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ShellCommand.class, ServerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Tern implements Runnable {
-  private final PrintStream err;
+  final PrintStream out;
+  final PrintStream err;
 
-  Tern(PrintStream err) {
+  Tern(PrintStream out, PrintStream err) {
+    this.out = out;
     this.err = err;
   }
 
   @Override
   public void run() {
-    err.println("error: name a command (server, demo); see tern --help");
+    err.println("error: name a command (shell, server, demo); see tern --help");
     throw new CommandLine.ParameterException(new CommandLine(this), "no command given");
   }
 
@@ -38,7 +40,7 @@ public final class Tern implements Runnable {
    * usage on {@code err} and return 2.
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cl = new CommandLine(new Tern(err));
+    CommandLine cl = new CommandLine(new Tern(out, err));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.setParameterExceptionHandler(
@@ -60,6 +62,9 @@ public final class Tern implements Runnable {
 
   /** Runs and exits with the command's status. */
   public static void main(String[] args) {
+    // Libraries that log through java.util.logging would otherwise write to the terminal.
+    java.util.logging.LogManager.getLogManager().reset();
+    java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
     System.exit(run(args, System.out, System.err));
   }
 }

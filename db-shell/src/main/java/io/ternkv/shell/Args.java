@@ -1,0 +1,94 @@
+package io.ternkv.shell;
+
+import io.ternkv.client.ReadConsistency;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** A statement's words after the command: options ({@code --name value}) and positionals. */
+final class Args {
+  private final String command;
+  private final List<Tokenizer.Word> positionals = new ArrayList<>();
+  private final List<Tokenizer.Word> optionNames = new ArrayList<>();
+  private final List<Tokenizer.Word> optionValues = new ArrayList<>();
+  private final List<String> used = new ArrayList<>();
+
+  Args(String command, List<Tokenizer.Word> words) {
+    this.command = command;
+    for (int i = 0; i < words.size(); i++) {
+      Tokenizer.Word w = words.get(i);
+      if (!w.quoted() && w.text().startsWith("--")) {
+        if (i + 1 >= words.size()) {
+          throw new IllegalArgumentException(command + ": " + w.text() + " needs a value");
+        }
+        optionNames.add(w);
+        optionValues.add(words.get(++i));
+      } else {
+        positionals.add(w);
+      }
+    }
+  }
+
+  /** The value of an option, or null; marks it as understood. */
+  String option(String name) {
+    used.add(name);
+    for (int i = 0; i < optionNames.size(); i++) {
+      if (optionNames.get(i).text().equals(name)) {
+        return optionValues.get(i).text();
+      }
+    }
+    return null;
+  }
+
+  byte[] optionBytes(String name) {
+    for (int i = 0; i < optionNames.size(); i++) {
+      if (optionNames.get(i).text().equals(name)) {
+        return Values.parse(optionValues.get(i));
+      }
+    }
+    throw new IllegalArgumentException(command + ": missing " + name);
+  }
+
+  ReadConsistency level(ReadConsistency fallback) {
+    String v = option("--consistency");
+    return v == null ? fallback : parseLevel(v);
+  }
+
+  static ReadConsistency parseLevel(String s) {
+    try {
+      return ReadConsistency.valueOf(s.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "unknown consistency '" + s + "'; use one of " + String.join(", ", ShellHelp.LEVELS));
+    }
+  }
+
+  int count() {
+    return positionals.size();
+  }
+
+  Tokenizer.Word positional(int i) {
+    return positionals.get(i);
+  }
+
+  /**
+   * Checks that every option was understood and the positional count is in range.
+   *
+   * @throws IllegalArgumentException with the command's usage otherwise
+   */
+  void done(int min, int max) {
+    for (Tokenizer.Word name : optionNames) {
+      if (!used.contains(name.text())) {
+        throw new IllegalArgumentException(command + ": unknown option " + name.text() + "\n" + usage());
+      }
+    }
+    if (positionals.size() < min || positionals.size() > max) {
+      throw new IllegalArgumentException(command + ": wrong number of arguments\n" + usage());
+    }
+  }
+
+  private String usage() {
+    String[] h = ShellHelp.COMMANDS.get(command);
+    return h == null ? "" : "usage: " + h[0];
+  }
+}

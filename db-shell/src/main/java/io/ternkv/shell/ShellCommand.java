@@ -1,0 +1,74 @@
+package io.ternkv.shell;
+
+import io.ternkv.client.TernClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code tern shell}: the interactive and scriptable shell. */
+@Command(
+    name = "shell",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Talks to a TernKV cluster: interactively on a terminal, or runs -c COMMANDS, a SCRIPT",
+      "file, or commands piped on stdin. Exit status 1 when any command failed.",
+      "Inside, type help for the commands. Examples:",
+      "  tern shell --endpoints 127.0.0.1:7001 -c 'put a 1; get a'",
+      "  printf 'put a 1\\nget a\\n' | tern shell --output json"
+    })
+final class ShellCommand implements Callable<Integer> {
+  @Option(names = "--endpoints", description = "Client addresses of some nodes, comma-separated (default: ${DEFAULT-VALUE}).")
+  String endpoints = "127.0.0.1:7001";
+
+  @Option(names = {"-c", "--command"}, description = "Run these commands (separated by ';') and exit.")
+  String command;
+
+  @Option(names = "--output", description = "table, plain or json (default: ${DEFAULT-VALUE}).")
+  String output = "table";
+
+  @Option(names = "--consistency", description = "Default read level: linearizable, lease, session, stale, log (default: ${DEFAULT-VALUE}).")
+  String consistency = "linearizable";
+
+  @Option(names = "--hex", description = "Show every key and value as hex.")
+  boolean hex;
+
+  @Option(names = "--timeout", description = "Request timeout in ms, retries included (default: ${DEFAULT-VALUE}).")
+  long timeoutMs = 5000;
+
+  @Option(names = "--debug", description = "Print stack traces with errors.")
+  boolean debug;
+
+  @Parameters(arity = "0..1", paramLabel = "SCRIPT", description = "A file of commands, one or more per line.")
+  Path script;
+
+  @ParentCommand Tern parent;
+
+  @Override
+  public Integer call() throws Exception {
+    Logging.quiet();
+    List<String> targets = Arrays.stream(endpoints.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    Shell.Settings settings = settings(output, consistency, hex, debug);
+    try (TernClient client =
+        TernClient.builder().endpoints(targets).requestTimeout(Duration.ofMillis(timeoutMs)).build()) {
+      boolean terminal = command == null && script == null && System.console() != null;
+      return ShellRunner.run(
+          client, settings, new ShellRunner.Source(command, script, System.in, terminal), targets, parent.out, parent.err);
+    }
+  }
+
+  static Shell.Settings settings(String output, String consistency, boolean hex, boolean debug) {
+    Shell.Settings s = new Shell.Settings();
+    s.output = Output.parse(output);
+    s.consistency = Args.parseLevel(consistency);
+    s.hex = hex;
+    s.debug = debug;
+    return s;
+  }
+}

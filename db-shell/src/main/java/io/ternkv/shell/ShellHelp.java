@@ -1,0 +1,62 @@
+package io.ternkv.shell;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The shell's commands: their usage and what they do; also what completion offers. */
+final class ShellHelp {
+  private ShellHelp() {}
+
+  /** Command name to {usage, description}. */
+  static final Map<String, String[]> COMMANDS = new LinkedHashMap<>();
+
+  static {
+    add("put", "put KEY VALUE", "Stores VALUE under KEY (durable on a majority).");
+    add("get", "get KEY [--consistency LEVEL]", "Reads KEY.");
+    add("del", "del KEY", "Deletes KEY; prints how many keys were deleted (0 or 1).");
+    add(
+        "scan",
+        "scan [--prefix P | FROM [TO]] [--limit N] [--consistency LEVEL]",
+        "Lists keys in order: under a prefix, or from FROM (inclusive) to TO (exclusive). Default limit 100.");
+    add("status", "status", "Shows every member's role, term, commit and applied index.");
+    add("members", "members", "Lists the cluster's members and the leader.");
+    add(
+        "import",
+        "import FILE.jsonl",
+        "Writes keys from a JSON-lines file: {\"key\": K, \"value\": V} per line; K and V are strings or {\"base64\": \"...\"}. Stops at the first bad line, applying none after it.");
+    add("export", "export [--prefix P] FILE.jsonl", "Writes keys (all, or under a prefix) to a JSON-lines file.");
+    add("set", "set consistency LEVEL | set output table|json|plain", "Changes this session's default read level or output format.");
+    add("timing", "timing on|off", "Prints each command's latency.");
+    add("help", "help [COMMAND]", "Lists commands, or explains one.");
+    add("exit", "exit", "Leaves the shell (also: quit, Ctrl-D).");
+  }
+
+  /** Read levels, for completion and messages. */
+  static final List<String> LEVELS = List.of("linearizable", "lease", "session", "stale", "log");
+
+  private static void add(String name, String usage, String description) {
+    COMMANDS.put(name, new String[] {usage, description});
+  }
+
+  static String overview() {
+    StringBuilder b = new StringBuilder("commands:\n");
+    COMMANDS.forEach((name, h) -> b.append(String.format("  %-62s %s%n", h[0], firstSentence(h[1]))));
+    b.append("values: text, \"quoted text\" with \\n \\t \\xHH escapes, or 0xHEX for bytes.\n");
+    b.append("levels: ").append(String.join(", ", LEVELS)).append("; separate commands with ';'.\n");
+    return b.toString();
+  }
+
+  static String of(String command) {
+    String[] h = COMMANDS.get(command);
+    if (h == null) {
+      throw new IllegalArgumentException("unknown command '" + command + "'; try help");
+    }
+    return "usage: " + h[0] + "\n" + h[1] + "\n";
+  }
+
+  private static String firstSentence(String s) {
+    int dot = s.indexOf(". ");
+    return dot < 0 ? s : s.substring(0, dot + 1);
+  }
+}
