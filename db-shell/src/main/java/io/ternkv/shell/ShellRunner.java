@@ -79,6 +79,12 @@ final class ShellRunner {
     return ok ? 0 : 1;
   }
 
+  /** {@code ~/.tern_history}, where ~ is $HOME when set (the JVM's user.home ignores it). */
+  static Path historyFile() {
+    String home = System.getenv("HOME");
+    return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".tern_history");
+  }
+
   private static int interactive(Shell shell, PrintStream err) throws IOException {
     ExecutorService worker =
         Executors.newSingleThreadExecutor(
@@ -93,7 +99,7 @@ final class ShellRunner {
               .terminal(terminal)
               .appName("tern")
               .completer(new ShellCompleter(shell))
-              .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".tern_history"))
+              .variable(LineReader.HISTORY_FILE, historyFile())
               .build();
       err.println("type help for commands, exit or Ctrl-D to leave");
       boolean ok = true;

@@ -136,6 +136,12 @@ class ShellIT {
     assertEquals(0, Tern.run(new String[] {"shell", "--endpoints", endpoints, "-c", "put c/x 1; get c/x"}, o, e));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("c/x"));
     assertEquals(1, Tern.run(new String[] {"shell", "--endpoints", endpoints, "-c", "get"}, o, e));
+    Path script = dir.resolve("script.tern");
+    Files.writeString(script, "put s/1 one\n# a comment\nget s/1; del s/1\n");
+    out.reset();
+    assertEquals(0, Tern.run(new String[] {"shell", "--endpoints", endpoints, "--output", "plain", script.toString()}, o, e));
+    assertEquals("OK (revision", out.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("").substring(0, 12));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("\none\ndeleted 1"), out.toString(StandardCharsets.UTF_8));
     int[] free = LocalCluster.freePorts(1);
     err.reset();
     assertEquals(1, Tern.run(new String[] {"shell", "--endpoints", "127.0.0.1:" + free[0], "--timeout", "500", "-c", "get a"}, o, e));
