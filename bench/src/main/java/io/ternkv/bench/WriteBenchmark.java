@@ -2,20 +2,16 @@ package io.ternkv.bench;
 
 import io.ternkv.client.WriteConsistency;
 import io.ternkv.client.WriteResult;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -31,38 +27,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC"})
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 3, time = 5)
-public class WriteBenchmark {
+public class WriteBenchmark extends ClusterBenchmark {
   /** Write acknowledgement level under test. */
   @Param({"MAJORITY", "ALL"})
   public WriteConsistency level;
-
-  /** Value size in bytes. */
-  @Param({"16", "256", "4096"})
-  public int valueSize;
-
-  /** Keys preloaded, and the key space requests draw from. */
-  @Param("10000")
-  public int keys;
-
-  /** Empty: start a 3-node LocalCluster for the trial; else comma-separated client endpoints. */
-  @Param("")
-  public String endpoints;
-
-  private BenchCluster cluster;
-
-  @Setup(Level.Trial)
-  public void setUp() throws Exception {
-    cluster = new BenchCluster(endpoints, keys, valueSize);
-  }
-
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    cluster.close();
-  }
-
-  private byte[] randomKey() {
-    return cluster.keys[ThreadLocalRandom.current().nextInt(cluster.keys.length)];
-  }
 
   /** Latency of one put at a time. */
   @Benchmark

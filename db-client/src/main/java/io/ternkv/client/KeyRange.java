@@ -56,6 +56,28 @@ public final class KeyRange {
         EMPTY);
   }
 
+  /**
+   * The rest of this range after {@code key}: for paging, pass the last key of a page whose
+   * {@link RangeResult#more()} was true.
+   */
+  public KeyRange after(byte[] key) {
+    byte[] next = Arrays.copyOf(key, key.length + 1);
+    byte[] upper = prefix.length > 0 ? prefixEnd(prefix) : end;
+    return new KeyRange(next, upper == null ? EMPTY : upper, EMPTY);
+  }
+
+  /** The smallest key above every key with this prefix, or null when there is none. */
+  private static byte[] prefixEnd(byte[] prefix) {
+    for (int i = prefix.length - 1; i >= 0; i--) {
+      if (prefix[i] != (byte) 0xFF) {
+        byte[] end = Arrays.copyOf(prefix, i + 1);
+        end[i]++;
+        return end;
+      }
+    }
+    return null;
+  }
+
   /** First key (empty when unbounded or a prefix range); a copy. */
   public byte[] start() {
     return start.clone();

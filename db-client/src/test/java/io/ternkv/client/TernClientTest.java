@@ -138,6 +138,11 @@ class TernClientTest {
       assertEquals(ReadConsistency.READ_LEASE, node.ranges.get(1).getConsistency());
       assertTrue(node.ranges.get(2).getStart().isEmpty() && node.ranges.get(2).getPrefix().isEmpty());
       assertThrows(IllegalArgumentException.class, () -> KeyRange.prefix(""));
+      KeyRange rest = KeyRange.prefix("app/").after(utf8("app/x"));
+      assertEquals("app/x\0", new String(rest.start(), StandardCharsets.UTF_8));
+      assertEquals("app0", new String(rest.end(), StandardCharsets.UTF_8));
+      KeyRange tail = KeyRange.prefix(new byte[] {(byte) 0xff}).after(new byte[] {(byte) 0xff, 1});
+      assertEquals(0, tail.end().length, "no key is above every 0xff... key: unbounded");
     }
   }
 

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -126,7 +125,6 @@ final class BulkIo {
     Path tmp = file.resolveSibling(file.getFileName() + ".partial");
     Progress progress = new Progress("export", -1);
     KeyRange range = prefix == null ? KeyRange.all() : KeyRange.prefix(prefix);
-    byte[] end = range.end().length == 0 ? null : range.end();
     try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
       RangeResult page = client.range(range, PAGE, consistency);
       while (true) {
@@ -139,10 +137,8 @@ final class BulkIo {
         if (!page.more() || page.kvs().isEmpty()) {
           break;
         }
-        byte[] last = page.kvs().get(page.kvs().size() - 1).key();
-        byte[] next = Arrays.copyOf(last, last.length + 1);
-        byte[] upper = prefix == null ? end : prefixEnd(prefix);
-        page = client.range(KeyRange.between(next, upper), PAGE, consistency);
+        range = range.after(page.kvs().get(page.kvs().size() - 1).key());
+        page = client.range(range, PAGE, consistency);
       }
     }
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -156,17 +152,6 @@ final class BulkIo {
     m.put("key", Output.jsonBytes(kv.key()));
     m.put("value", Output.jsonBytes(kv.value()));
     return m;
-  }
-
-  private static byte[] prefixEnd(byte[] prefix) {
-    for (int i = prefix.length - 1; i >= 0; i--) {
-      if (prefix[i] != (byte) 0xFF) {
-        byte[] end = Arrays.copyOf(prefix, i + 1);
-        end[i]++;
-        return end;
-      }
-    }
-    return null;
   }
 
   private void summary(String verb, long rows, long startNanos) {
