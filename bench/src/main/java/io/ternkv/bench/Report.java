@@ -31,6 +31,15 @@ public final class Report {
   /** One row: an operation at a level and value size, with its latency and throughput. */
   record Row(String op, String level, int valueSize, double p50, double p99, double p999, double opsPerSec) {}
 
+  /** Writes results.md, latency.png and throughput.png for the rows into {@code out}. */
+  static void write(List<Row> rows, Path out) throws IOException {
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("results.md"), markdown(rows));
+    System.setProperty("java.awt.headless", "true");
+    latencyChart(rows, out.resolve("latency"));
+    throughputChart(rows, out.resolve("throughput"));
+  }
+
   /** Entry point; exits non-zero with one line on stderr when the input cannot be read. */
   public static void main(String[] args) throws IOException {
     if (args.length != 2) {
@@ -43,11 +52,7 @@ public final class Report {
       System.exit(1);
     }
     Path out = Path.of(args[1]);
-    Files.createDirectories(out);
-    Files.writeString(out.resolve("results.md"), markdown(rows));
-    System.setProperty("java.awt.headless", "true");
-    latencyChart(rows, out.resolve("latency"));
-    throughputChart(rows, out.resolve("throughput"));
+    write(rows, out);
     System.out.print(markdown(rows));
     System.out.println("wrote " + out.resolve("results.md") + ", latency.png, throughput.png");
   }
@@ -124,6 +129,8 @@ public final class Report {
     style(chart);
     // Local reads and replicated writes differ by orders of magnitude: a log scale shows both.
     chart.getStyler().setYAxisLogarithmic(true);
+    chart.getStyler().setYAxisMin(10.0); // bars start at 0 unless told; a log axis cannot
+
     List<String> labels = labels(rows);
     chart.addSeries("p50", labels, rows.stream().map(r -> plotted(r.p50())).toList());
     chart.addSeries("p99", labels, rows.stream().map(r -> plotted(r.p99())).toList());

@@ -40,7 +40,7 @@ class BenchmarkSmokeIT {
   }
 
   @Test
-  void reportReadsJmhJson() {
+  void reportReadsJmhJson(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     String json =
         "[{\"benchmark\":\"io.ternkv.bench.ReadBenchmark.latency\",\"mode\":\"sample\","
             + "\"params\":{\"level\":\"LEASE\",\"valueSize\":\"256\"},"
@@ -58,5 +58,9 @@ class BenchmarkSmokeIT {
     String table = Report.markdown(rows);
     assertTrue(table.contains("| get | LEASE | 256 | 250 | 900 | 2,000 | 12,346 |"), table);
     assertTrue(table.contains("| put | ALL | 16 | 1,000 | 3,000 | 5,000 | - |"), table);
+    Report.write(rows, dir);
+    for (String f : List.of("results.md", "latency.png", "throughput.png")) {
+      assertTrue(java.nio.file.Files.size(dir.resolve(f)) > 1000 || f.endsWith(".md"), f);
+    }
   }
 }
