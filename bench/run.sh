@@ -29,7 +29,7 @@ if [ ! -f "$jar" ] || [ -n "$(find . -path ./bench/results -prune -o -path '*/ta
 fi
 
 case "$profile" in
-  quick) jmh=(-p valueSize=256 -p keys=1000 -wi 1 -w 1s -i 1 -r 3s -f 1) ;;
+  quick) jmh=(-p valueSize=256 -p keys=1000 -wi 1 -w 1s -i 1 -r 2s -f 1) ;;
   standard) jmh=(-wi 2 -w 5s -i 3 -r 5s -f 1) ;;
 esac
 
