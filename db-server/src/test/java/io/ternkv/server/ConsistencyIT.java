@@ -197,6 +197,42 @@ class ConsistencyIT {
   }
 
   @Test
+  void isolatedLeaderStopsServingLeaseReadsLocallyOnceItsLeaseExpires() throws Exception {
+    // Between lease expiry (0.9 x 300 ms) and Ratis stepping the leader down, a LEASE read must
+    // fall back to ReadIndex, which cannot reach a majority: it must not answer from local state.
+    int leader = cluster.awaitLeader(TIMEOUT);
+    put(leader, "e", "v", WriteConsistency.WRITE_MAJORITY);
+    int conclusive = 0;
+    for (int attempt = 0; attempt < 5 && conclusive == 0; attempt++) {
+      int current = cluster.awaitLeader(TIMEOUT);
+      put(current, "e", "v" + attempt, WriteConsistency.WRITE_MAJORITY);
+      cluster.isolate(current);
+      try {
+        Thread.sleep(330);
+        boolean leaderBefore = cluster.node(current).isLeader();
+        boolean served;
+        try {
+          KVGrpc.newBlockingStub(channels.get(current))
+              .withDeadlineAfter(120, TimeUnit.MILLISECONDS)
+              .get(GetRequest.newBuilder().setKey(utf8("e")).setConsistency(ReadConsistency.READ_LEASE).build());
+          served = true;
+        } catch (StatusRuntimeException e) {
+          served = false;
+        }
+        boolean leaderAfter = cluster.node(current).isLeader();
+        if (leaderBefore && leaderAfter) {
+          conclusive++;
+          assertFalse(served, "an isolated leader answered a LEASE read after its lease expired");
+        }
+      } finally {
+        cluster.heal();
+      }
+      cluster.awaitLeader(TIMEOUT);
+    }
+    assertTrue(conclusive > 0, "the isolated leader always stepped down before the probe; nothing was checked");
+  }
+
+  @Test
   void leaseReadOnLeaderSeesTheLatestWrite() {
     int leader = cluster.awaitLeader(TIMEOUT);
     for (int i = 0; i < 20; i++) {
