@@ -212,6 +212,13 @@ public final class KvService extends KVGrpc.KVImplBase {
             .orTimeout(waitNanos, TimeUnit.NANOSECONDS)
             .handle(
                 (v, error) -> {
+                  if (error instanceof java.util.concurrent.CompletionException c
+                      && c.getCause() instanceof io.ternkv.server.ServerBusyException busy) {
+                    throw busy;
+                  }
+                  if (error instanceof io.ternkv.server.ServerBusyException busy) {
+                    throw busy;
+                  }
                   if (error != null) {
                     throw new UnavailableException(
                         "node "

@@ -14,6 +14,12 @@ import java.util.function.LongSupplier;
  * <p>Threading: thread-safe.
  */
 final class AppliedWaiters {
+  /**
+   * Most distinct indexes waited for at once. A waiter whose call timed out stays until its index
+   * is applied, so a client asking for far-away indexes could otherwise grow this map without end.
+   */
+  static final int MAX_PENDING_INDEXES = 10_000;
+
   private final ConcurrentNavigableMap<Long, CompletableFuture<Void>> waiting =
       new ConcurrentSkipListMap<>();
   private final LongSupplier applied;
@@ -31,6 +37,11 @@ final class AppliedWaiters {
   CompletableFuture<Void> await(long index) {
     if (applied.getAsLong() >= index) {
       return CompletableFuture.completedFuture(null);
+    }
+    if (waiting.size() >= MAX_PENDING_INDEXES && !waiting.containsKey(index)) {
+      return CompletableFuture.failedFuture(
+          new io.ternkv.server.ServerBusyException(
+              "too many reads waiting for log indexes this node has not applied yet", null));
     }
     CompletableFuture<Void> f = waiting.computeIfAbsent(index, i -> new CompletableFuture<>());
     // The index may have been applied between the check and the insert.
