@@ -93,6 +93,12 @@ public final class KeyValue {
         + "}";
   }
 
+  /** A key for messages: UTF-8 text as is, anything else as 0x-hex. */
+  static String showKey(byte[] key) {
+    ByteString b = ByteString.copyFrom(key);
+    return b.isValidUtf8() ? b.toStringUtf8() : "0x" + hex(b);
+  }
+
   private static String hex(ByteString b) {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < b.size(); i++) {

@@ -182,11 +182,25 @@ public final class TernClient implements AutoCloseable {
    * @return a future failing like {@link #putAsync(byte[], byte[])}
    */
   public CompletableFuture<DeleteResult> deleteAsync(byte[] key) {
+    return deleteAsync(key, WriteConsistency.MAJORITY);
+  }
+
+  /** Like {@link #deleteAsync(byte[])}, acknowledged at the given level. */
+  public CompletableFuture<DeleteResult> deleteAsync(byte[] key, WriteConsistency consistency) {
     DeleteRequest request =
-        DeleteRequest.newBuilder().setKey(bytes(key, "key")).setWriteId(nextWriteId()).build();
+        DeleteRequest.newBuilder()
+            .setKey(bytes(key, "key"))
+            .setWriteId(nextWriteId())
+            .setConsistency(Wire.write(consistency))
+            .build();
     return caller
         .call(KVGrpc.getDeleteMethod(), request)
         .thenApply((DeleteResponse r) -> new DeleteResult(r.getDeleted(), seen(r.getHeader())));
+  }
+
+  /** Blocking {@link #deleteAsync(byte[], WriteConsistency)}. */
+  public DeleteResult delete(byte[] key, WriteConsistency consistency) {
+    return await(deleteAsync(key, consistency));
   }
 
   /** Blocking {@link #deleteAsync(byte[])}. */
@@ -246,6 +260,104 @@ public final class TernClient implements AutoCloseable {
   /** Blocking range read at a level. */
   public RangeResult range(KeyRange range, int limit, ReadConsistency consistency) {
     return await(rangeAsync(range, limit, consistency));
+  }
+
+  /** Blocking range read with options. */
+  public RangeResult range(KeyRange range, int limit, ReadOptions options) {
+    return await(rangeAsync(range, limit, options));
+  }
+
+  // ---- transactions
+
+  /**
+   * Runs a transaction, acknowledged once durable on a majority. A retry after a lost answer
+   * carries the same write id, so the transaction is applied once.
+   *
+   * @return a future of what the transaction did (a failed compare is {@code succeeded() ==
+   *     false}, not an error); failing with {@link InvalidArgumentException} for a bad or too
+   *     large transaction, {@link RequestTimeoutException} when no leader accepted it in time (it
+   *     may still have been applied)
+   */
+  public CompletableFuture<TxnResult> txnAsync(Txn txn) {
+    return txnAsync(txn, WriteConsistency.MAJORITY);
+  }
+
+  /** Like {@link #txnAsync(Txn)}, acknowledged at the given level. */
+  public CompletableFuture<TxnResult> txnAsync(Txn txn, WriteConsistency consistency) {
+    Objects.requireNonNull(txn, "txn");
+    io.ternkv.proto.v1.TxnRequest request =
+        txn.toWire().setWriteId(nextWriteId()).setConsistency(Wire.write(consistency)).build();
+    return caller
+        .call(KVGrpc.getTxnMethod(), request)
+        .thenApply(r -> Wire.txnResult(r, seen(r.getHeader())));
+  }
+
+  /** Blocking {@link #txnAsync(Txn)}. */
+  public TxnResult txn(Txn txn) {
+    return await(txnAsync(txn));
+  }
+
+  /** Blocking {@link #txnAsync(Txn, WriteConsistency)}. */
+  public TxnResult txn(Txn txn, WriteConsistency consistency) {
+    return await(txnAsync(txn, consistency));
+  }
+
+  /**
+   * Stores {@code value} only if {@code key} does not exist.
+   *
+   * @return a future of true when it stored the value, false when the key existed
+   */
+  public CompletableFuture<Boolean> putIfAbsentAsync(byte[] key, byte[] value) {
+    return txnAsync(Txn.builder().when(Compare.absent(key)).then(TxnOp.put(key, value)).build())
+        .thenApply(TxnResult::succeeded);
+  }
+
+  /** Blocking {@link #putIfAbsentAsync(byte[], byte[])}. */
+  public boolean putIfAbsent(byte[] key, byte[] value) {
+    return await(putIfAbsentAsync(key, value));
+  }
+
+  /**
+   * Stores {@code value} only if the key's last write is still the one at {@code
+   * expectedModRevision} (0: only if the key does not exist). Read the key, compute, then
+   * compare-and-set with its {@link KeyValue#modRevision()}; retry on false.
+   *
+   * @return a future of true when it stored the value, false when the key changed meanwhile
+   */
+  public CompletableFuture<Boolean> compareAndSetAsync(
+      byte[] key, long expectedModRevision, byte[] value) {
+    return txnAsync(
+            Txn.builder()
+                .when(Compare.modRevision(key, Compare.Operator.EQUAL, expectedModRevision))
+                .then(TxnOp.put(key, value))
+                .build())
+        .thenApply(TxnResult::succeeded);
+  }
+
+  /** Blocking {@link #compareAndSetAsync(byte[], long, byte[])}. */
+  public boolean compareAndSet(byte[] key, long expectedModRevision, byte[] value) {
+    return await(compareAndSetAsync(key, expectedModRevision, value));
+  }
+
+  /**
+   * Deletes the key only if its last write is still the one at {@code expectedModRevision}.
+   *
+   * @return a future of true when it deleted the key, false when the key changed or is gone
+   */
+  public CompletableFuture<Boolean> compareAndDeleteAsync(byte[] key, long expectedModRevision) {
+    return txnAsync(
+            Txn.builder()
+                .when(
+                    Compare.exists(key),
+                    Compare.modRevision(key, Compare.Operator.EQUAL, expectedModRevision))
+                .then(TxnOp.delete(key))
+                .build())
+        .thenApply(TxnResult::succeeded);
+  }
+
+  /** Blocking {@link #compareAndDeleteAsync(byte[], long)}. */
+  public boolean compareAndDelete(byte[] key, long expectedModRevision) {
+    return await(compareAndDeleteAsync(key, expectedModRevision));
   }
 
   // ---- cluster

@@ -28,6 +28,22 @@ final class Wire {
     return new KeyValue(kv.getKey(), kv.getValue(), kv.getCreateRevision(), kv.getModRevision(), kv.getVersion());
   }
 
+  static TxnResult txnResult(io.ternkv.proto.v1.TxnResponse r, ResponseHeader header) {
+    java.util.List<TxnResult.OpResult> results = new java.util.ArrayList<>(r.getResultsCount());
+    for (io.ternkv.proto.v1.TxnOpResult op : r.getResultsList()) {
+      results.add(
+          switch (op.getResultCase()) {
+            case DELETE -> new TxnResult.OpResult(op.getDelete().getDeleted(), java.util.List.of(), false);
+            case RANGE -> new TxnResult.OpResult(
+                0,
+                op.getRange().getKvsList().stream().map(Wire::keyValue).toList(),
+                op.getRange().getMore());
+            case PUT, RESULT_NOT_SET -> new TxnResult.OpResult(0, java.util.List.of(), false);
+          });
+    }
+    return new TxnResult(r.getSucceeded(), results, header);
+  }
+
   static Member member(io.ternkv.proto.v1.Member m) {
     return new Member(m.getId(), m.getClientAddress(), m.getRaftAddress(), m.getVoter());
   }

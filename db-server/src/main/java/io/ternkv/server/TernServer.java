@@ -2,6 +2,7 @@ package io.ternkv.server;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.ternkv.server.apply.RequestLimits;
 import io.ternkv.server.grpc.ClusterService;
 import io.ternkv.server.grpc.KvService;
 import io.ternkv.server.raft.NodeStatus;
@@ -54,7 +55,13 @@ public final class TernServer implements AutoCloseable {
                   new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()))
               .addService(kv)
               .addService(new ClusterService(config.nodeId(), raft))
-              .maxInboundMessageSize(config.limits().maxValueBytes() + config.limits().maxKeyBytes() + 64 * 1024)
+              // Room for the largest valid put or transaction, so an oversized one reaches our
+              // validation and gets INVALID_ARGUMENT with the limit named.
+              .maxInboundMessageSize(
+                  Math.max(
+                          config.limits().maxValueBytes() + config.limits().maxKeyBytes(),
+                          RequestLimits.MAX_TXN_BYTES)
+                      + 1024 * 1024)
               .build()
               .start();
     } catch (IOException | RuntimeException e) {

@@ -40,7 +40,15 @@ public final class StatusMapping {
         }
         yield new UnavailableException(message, error);
       }
-      case RESOURCE_EXHAUSTED -> new ResourceExhaustedException(message, error);
+      case RESOURCE_EXHAUSTED -> {
+        // gRPC's own size check refuses a request larger than the node accepts: retrying the
+        // same bytes cannot help, so it is bad input, not overload.
+        String d = status.getDescription();
+        if (d != null && d.contains("exceeds maximum size")) {
+          yield new InvalidArgumentException("request too large for " + address + ": " + d, error);
+        }
+        yield new ResourceExhaustedException(message, error);
+      }
       case DEADLINE_EXCEEDED -> new TernException(ErrorCode.TIMEOUT, message, error);
       case FAILED_PRECONDITION -> new TernException(ErrorCode.FAILED_PRECONDITION, message, error);
       case OUT_OF_RANGE -> new TernException(ErrorCode.OUT_OF_RANGE, message, error);

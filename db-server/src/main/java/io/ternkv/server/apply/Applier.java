@@ -33,7 +33,8 @@ public final class Applier {
             case PUT -> PutOp.apply(w, command.getPut(), before, term, index);
             case DELETE -> DeleteOp.apply(w, command.getDelete(), before, term, index);
             case NOOP -> NoopOp.apply(w, before, term, index);
-            case READ -> ReadOp.apply(store, w, command.getRead(), before, term, index);
+            case READ -> ReadOp.apply(w, command.getRead(), before, term, index);
+            case TXN -> TxnOp.apply(w, command.getTxn(), before, term, index);
             case OP_NOT_SET -> throw new IllegalStateException(
                 "log entry " + index + " holds a command this version does not know");
           };

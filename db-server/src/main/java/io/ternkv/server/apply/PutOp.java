@@ -11,8 +11,15 @@ final class PutOp {
   private PutOp() {}
 
   static ApplyResult apply(KvStore.Writer w, PutCommand put, AppliedState before, long term, long index) {
-    byte[] key = put.getKey().toByteArray();
     long revision = before.revision() + 1;
+    write(w, put, revision);
+    w.setApplied(new AppliedState(term, index, revision));
+    return ApplyResult.at(revision);
+  }
+
+  /** Stores the put's value as of {@code revision} (shared with transactions). */
+  static void write(KvStore.Writer w, PutCommand put, long revision) {
+    byte[] key = put.getKey().toByteArray();
     Optional<StoredValue> prev = w.get(key);
     StoredValue next =
         StoredValue.newBuilder()
@@ -22,7 +29,5 @@ final class PutOp {
             .setVersion(prev.map(StoredValue::getVersion).orElse(0L) + 1)
             .build();
     w.put(key, next);
-    w.setApplied(new AppliedState(term, index, revision));
-    return ApplyResult.at(revision);
   }
 }

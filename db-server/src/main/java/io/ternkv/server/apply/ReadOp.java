@@ -14,7 +14,7 @@ final class ReadOp {
   private ReadOp() {}
 
   static ApplyResult apply(
-      KvStore store, KvStore.Writer w, ReadCommand read, AppliedState before, long term, long index) {
+      KvStore.Writer w, ReadCommand read, AppliedState before, long term, long index) {
     KvStore.RangePage page =
         switch (read.getReadCase()) {
           case GET_KEY -> {
@@ -24,7 +24,7 @@ final class ReadOp {
           }
           case RANGE -> {
             RangeRead r = read.getRange();
-            yield store.range(
+            yield w.range(
                 r.getStart().isEmpty() ? null : r.getStart().toByteArray(),
                 r.getHasEnd() ? r.getEnd().toByteArray() : null,
                 r.getLimit(),
@@ -34,6 +34,6 @@ final class ReadOp {
               "log entry " + index + " holds a read without a key or range");
         };
     w.setApplied(new AppliedState(term, index, before.revision()));
-    return new ApplyResult(before.revision(), 0, page);
+    return new ApplyResult(before.revision(), 0, page, null);
   }
 }

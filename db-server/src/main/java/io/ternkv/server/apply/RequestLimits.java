@@ -21,6 +21,15 @@ public record RequestLimits(int maxKeyBytes, int maxValueBytes) {
   /** Range responses stop adding keys past this many bytes of keys and values. */
   public static final long MAX_RANGE_BYTES = 4L * 1024 * 1024;
 
+  /** Most compares plus operations in one transaction. */
+  public static final int MAX_TXN_OPS = 1024;
+
+  /**
+   * Largest transaction once encoded as a log entry: below Ratis's 4 MiB bound on one entry, so a
+   * transaction that passes this check can always be replicated.
+   */
+  public static final int MAX_TXN_BYTES = 3 * 1024 * 1024 + 512 * 1024;
+
   /** The default limits. */
   public static RequestLimits defaults() {
     return new RequestLimits(DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES);

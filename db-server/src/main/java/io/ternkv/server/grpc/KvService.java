@@ -23,6 +23,8 @@ import io.ternkv.proto.v1.RangeRequest;
 import io.ternkv.proto.v1.RangeResponse;
 import io.ternkv.proto.v1.ReadConsistency;
 import io.ternkv.proto.v1.ResponseHeader;
+import io.ternkv.proto.v1.TxnRequest;
+import io.ternkv.proto.v1.TxnResponse;
 import io.ternkv.proto.v1.WriteConsistency;
 import io.ternkv.proto.v1.WriteId;
 import io.ternkv.server.InvalidRequestException;
@@ -127,10 +129,10 @@ public final class KvService extends KVGrpc.KVImplBase {
               request.getMinIndex(),
               request.getMaxStalenessMs(),
               () -> {
-                KvStore store = raft.store();
+                KvStore.ReadView view = raft.store().view();
                 GetResponse.Builder b = GetResponse.newBuilder();
-                store.get(key).ifPresent(v -> b.setKv(toKeyValue(request.getKey(), v)));
-                return b.setHeader(readHeader(store)).build();
+                view.get(key).ifPresent(v -> b.setKv(toKeyValue(request.getKey(), v)));
+                return b.setHeader(readHeader(view)).build();
               });
         });
   }
@@ -164,11 +166,27 @@ public final class KvService extends KVGrpc.KVImplBase {
               request.getMinIndex(),
               request.getMaxStalenessMs(),
               () -> {
-                KvStore store = raft.store();
+                KvStore.ReadView view = raft.store().view();
                 KvStore.RangePage page =
-                    store.range(bounds.start(), bounds.end(), pageLimit, RequestLimits.MAX_RANGE_BYTES);
-                return rangeResponse(page, readHeader(store));
+                    view.range(bounds.start(), bounds.end(), pageLimit, RequestLimits.MAX_RANGE_BYTES);
+                return rangeResponse(page, readHeader(view));
               });
+        });
+  }
+
+  @Override
+  public void txn(TxnRequest request, StreamObserver<TxnResponse> out) {
+    run(
+        out,
+        () -> {
+          Command command =
+              Command.newBuilder().setTxn(TxnRequests.toCommand(request, limits)).build();
+          raft.checkLeader();
+          return write(
+                  command,
+                  request.hasWriteId() ? request.getWriteId() : null,
+                  request.getConsistency())
+              .thenApply(o -> TxnRequests.toResponse(o.result().txn(), writeHeader(o)));
         });
   }
 
@@ -280,9 +298,9 @@ public final class KvService extends KVGrpc.KVImplBase {
         .build();
   }
 
-  /** Read after the data: the header never claims less than the data reflects. */
-  private ResponseHeader readHeader(KvStore store) {
-    AppliedState at = store.applied();
+  /** The position the view reflects: exactly what the data read from it shows. */
+  private ResponseHeader readHeader(KvStore.ReadView view) {
+    AppliedState at = view.applied();
     return ResponseHeader.newBuilder()
         .setNodeId(nodeId)
         .setRevision(at.revision())
@@ -291,7 +309,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         .build();
   }
 
-  private static KeyValue toKeyValue(ByteString key, StoredValue v) {
+  static KeyValue toKeyValue(ByteString key, StoredValue v) {
     return KeyValue.newBuilder()
         .setKey(key)
         .setValue(v.getValue())
@@ -323,20 +341,24 @@ public final class KvService extends KVGrpc.KVImplBase {
   /** A validated key range: start inclusive (null = first key), end exclusive (null = no end). */
   record Bounds(byte[] start, byte[] end) {
     static Bounds of(RangeRequest r, RequestLimits limits) {
-      if (!r.getPrefix().isEmpty()) {
-        if (!r.getStart().isEmpty() || !r.getEnd().isEmpty()) {
+      return of(r.getStart(), r.getEnd(), r.getPrefix(), limits);
+    }
+
+    static Bounds of(ByteString startBytes, ByteString endBytes, ByteString prefixBytes, RequestLimits limits) {
+      if (!prefixBytes.isEmpty()) {
+        if (!startBytes.isEmpty() || !endBytes.isEmpty()) {
           throw new InvalidRequestException("a range takes either prefix or start/end, not both");
         }
-        limits.checkKey("prefix", r.getPrefix().size());
-        byte[] prefix = r.getPrefix().toByteArray();
+        limits.checkKey("prefix", prefixBytes.size());
+        byte[] prefix = prefixBytes.toByteArray();
         return new Bounds(prefix, prefixEnd(prefix));
       }
-      if (r.getStart().size() > limits.maxKeyBytes() || r.getEnd().size() > limits.maxKeyBytes()) {
+      if (startBytes.size() > limits.maxKeyBytes() || endBytes.size() > limits.maxKeyBytes()) {
         throw new InvalidRequestException(
             "range bounds must be at most " + limits.maxKeyBytes() + " bytes");
       }
-      byte[] start = r.getStart().isEmpty() ? null : r.getStart().toByteArray();
-      byte[] end = r.getEnd().isEmpty() ? null : r.getEnd().toByteArray();
+      byte[] start = startBytes.isEmpty() ? null : startBytes.toByteArray();
+      byte[] end = endBytes.isEmpty() ? null : endBytes.toByteArray();
       if (start != null && end != null && Arrays.compareUnsigned(end, start) <= 0) {
         throw new InvalidRequestException("range end must be greater than start");
       }

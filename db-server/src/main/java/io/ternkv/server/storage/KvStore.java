@@ -22,6 +22,7 @@ import java.util.zip.CheckedOutputStream;
 import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.RootReference;
 import org.h2.mvstore.type.LongDataType;
 import org.h2.mvstore.type.StringDataType;
 
@@ -54,6 +55,8 @@ public final class KvStore implements AutoCloseable {
   private final Object lock = new Object();
 
   private volatile AppliedState applied;
+  /** What readers see; replaced after each mutation (see {@link #view()}). */
+  private volatile ReadView published;
   private long uncommittedWrites;
   private long lastCommitNanos = System.nanoTime();
 
@@ -79,6 +82,7 @@ public final class KvStore implements AutoCloseable {
             meta.getOrDefault(META_TERM, 0L),
             meta.getOrDefault(META_INDEX, -1L),
             meta.getOrDefault(META_REVISION, 0L));
+    publish();
   }
 
   /**
@@ -107,24 +111,29 @@ public final class KvStore implements AutoCloseable {
     return applied;
   }
 
-  /** Reads one key. */
-  public Optional<StoredValue> get(byte[] key) {
-    byte[] raw = kv.get(key);
-    return raw == null ? Optional.empty() : Optional.of(decode(raw));
+  /**
+   * The state readers see now: the data as of the last completed mutation, never part of one.
+   * Each call may return a newer view; one view stays consistent for as long as it is used
+   * briefly (a request, not minutes: old versions are released by the store).
+   */
+  public ReadView view() {
+    return published;
   }
 
-  /**
-   * Reads keys in {@code [start, end)} in order from one consistent map version.
-   *
-   * @param end exclusive upper bound, or null for no bound
-   * @param limit at most this many keys
-   * @param maxBytes stop once keys and values returned add up to this many bytes (at least one
-   *     key is always returned when the range is not empty)
-   */
+  /** Reads one key from the current {@link #view()}. */
+  public Optional<StoredValue> get(byte[] key) {
+    return published.get(key);
+  }
+
+  /** Reads a range from the current {@link #view()}; see {@link ReadView#range}. */
   public RangePage range(byte[] start, byte[] end, int limit, long maxBytes) {
+    return published.range(start, end, limit, maxBytes);
+  }
+
+  private static RangePage range(
+      Cursor<byte[], byte[]> cursor, byte[] end, int limit, long maxBytes) {
     List<Entry> out = new ArrayList<>(Math.min(limit, 256));
     long bytes = 0;
-    Cursor<byte[], byte[]> cursor = kv.cursor(start);
     while (cursor.hasNext()) {
       byte[] key = cursor.next();
       if (end != null && Arrays.compareUnsigned(key, end) >= 0) {
@@ -140,13 +149,22 @@ public final class KvStore implements AutoCloseable {
     return new RangePage(out, false);
   }
 
+  /** Makes the state after the latest mutation the one readers see. Under {@link #lock}. */
+  private void publish() {
+    published = new ReadView(kv, kv.flushAndGetRoot(), applied);
+  }
+
   /**
    * Runs one atomic mutation. The store is committed only between mutations, so a commit never
    * holds half of one.
    */
   public <T> T write(Function<Writer, T> mutation) {
     synchronized (lock) {
-      return mutation.apply(writer);
+      try {
+        return mutation.apply(writer);
+      } finally {
+        publish();
+      }
     }
   }
 
@@ -269,6 +287,7 @@ public final class KvStore implements AutoCloseable {
         meta.put(META_GENERATION, generation);
         writer.setApplied(at);
         commitLocked();
+        publish();
         switched = true;
       }
       return at;
@@ -322,7 +341,32 @@ public final class KvStore implements AutoCloseable {
 
     /** Reads one key, seeing the mutations made so far. */
     public Optional<StoredValue> get(byte[] key) {
-      return KvStore.this.get(key);
+      byte[] raw = kv.get(key);
+      return raw == null ? Optional.empty() : Optional.of(decode(raw));
+    }
+
+    /** Reads a range like {@link ReadView#range}, seeing the mutations made so far. */
+    public RangePage range(byte[] start, byte[] end, int limit, long maxBytes) {
+      return KvStore.range(kv.cursor(start), end, limit, maxBytes);
+    }
+
+    /**
+     * Removes every key in {@code [start, end)} ({@code end} null: to the last key).
+     *
+     * @return how many keys were removed
+     */
+    public long removeRange(byte[] start, byte[] end) {
+      List<byte[]> doomed = new ArrayList<>();
+      Cursor<byte[], byte[]> cursor = kv.cursor(start);
+      while (cursor.hasNext()) {
+        byte[] key = cursor.next();
+        if (end != null && Arrays.compareUnsigned(key, end) >= 0) {
+          break;
+        }
+        doomed.add(key);
+      }
+      doomed.forEach(kv::remove);
+      return doomed.size();
     }
 
     /** Stores a key's value record. */
@@ -342,6 +386,48 @@ public final class KvStore implements AutoCloseable {
       meta.put(META_REVISION, state.revision());
       applied = state;
       uncommittedWrites++;
+    }
+  }
+
+  /**
+   * A consistent, read-only view of the store as of one completed mutation.
+   *
+   * <p>Threading: immutable and safe to share; reads are lock-free.
+   */
+  public static final class ReadView {
+    private final MVMap<byte[], byte[]> map;
+    private final RootReference<byte[], byte[]> root;
+    private final AppliedState applied;
+
+    private ReadView(
+        MVMap<byte[], byte[]> map, RootReference<byte[], byte[]> root, AppliedState applied) {
+      this.map = map;
+      this.root = root;
+      this.applied = applied;
+    }
+
+    /** The log position and revision this view reflects exactly. */
+    public AppliedState applied() {
+      return applied;
+    }
+
+    /** Reads one key. */
+    public Optional<StoredValue> get(byte[] key) {
+      byte[] raw = map.get(root.root, key);
+      return raw == null ? Optional.empty() : Optional.of(decode(raw));
+    }
+
+    /**
+     * Reads keys in {@code [start, end)} in order.
+     *
+     * @param start first key, inclusive, or null for the first key
+     * @param end exclusive upper bound, or null for no bound
+     * @param limit at most this many keys
+     * @param maxBytes stop once keys and values returned add up to this many bytes (at least one
+     *     key is always returned when the range is not empty)
+     */
+    public RangePage range(byte[] start, byte[] end, int limit, long maxBytes) {
+      return KvStore.range(map.cursor(root, start, null, false), end, limit, maxBytes);
     }
   }
 

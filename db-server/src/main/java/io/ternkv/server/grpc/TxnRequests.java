@@ -1,0 +1,243 @@
+package io.ternkv.server.grpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.ternkv.proto.raft.v1.DeleteRange;
+import io.ternkv.proto.raft.v1.PutCommand;
+import io.ternkv.proto.raft.v1.RangeRead;
+import io.ternkv.proto.raft.v1.TxnCommand;
+import io.ternkv.proto.raft.v1.TxnCompare;
+import io.ternkv.proto.raft.v1.TxnStep;
+import io.ternkv.proto.v1.Compare;
+import io.ternkv.proto.v1.ResponseHeader;
+import io.ternkv.proto.v1.TxnDelete;
+import io.ternkv.proto.v1.TxnDeleteResult;
+import io.ternkv.proto.v1.TxnOp;
+import io.ternkv.proto.v1.TxnOpResult;
+import io.ternkv.proto.v1.TxnPutResult;
+import io.ternkv.proto.v1.TxnRange;
+import io.ternkv.proto.v1.TxnRangeResult;
+import io.ternkv.proto.v1.TxnRequest;
+import io.ternkv.proto.v1.TxnResponse;
+import io.ternkv.server.InvalidRequestException;
+import io.ternkv.server.apply.RequestLimits;
+import io.ternkv.server.storage.KvStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Turns a client {@code TxnRequest} into the log's {@code TxnCommand}, refusing anything that
+ * could not be applied as asked, and turns the applied result back into a {@code TxnResponse}.
+ */
+final class TxnRequests {
+  private TxnRequests() {}
+
+  /**
+   * Validates and translates a transaction.
+   *
+   * @throws InvalidRequestException naming the bad compare or op (by branch and position)
+   */
+  static TxnCommand toCommand(TxnRequest request, RequestLimits limits) {
+    int count = request.getCompareCount() + request.getSuccessCount() + request.getFailureCount();
+    if (count > RequestLimits.MAX_TXN_OPS) {
+      throw new InvalidRequestException(
+          "transaction has "
+              + count
+              + " compares and ops; the limit is "
+              + RequestLimits.MAX_TXN_OPS);
+    }
+    TxnCommand.Builder txn = TxnCommand.newBuilder();
+    for (int i = 0; i < request.getCompareCount(); i++) {
+      txn.addCompares(compare(request.getCompare(i), limits, "compare[" + i + "]"));
+    }
+    txn.addAllSuccess(branch(request.getSuccessList(), limits, "success"));
+    txn.addAllFailure(branch(request.getFailureList(), limits, "failure"));
+    TxnCommand built = txn.build();
+    if (built.getSerializedSize() > RequestLimits.MAX_TXN_BYTES) {
+      throw new InvalidRequestException(
+          "transaction is "
+              + built.getSerializedSize()
+              + " bytes; the limit is "
+              + RequestLimits.MAX_TXN_BYTES
+              + " bytes (split it)");
+    }
+    return built;
+  }
+
+  private static TxnCompare compare(Compare c, RequestLimits limits, String where) {
+    limits.checkKey(where + ".key", c.getKey().size());
+    TxnCompare.Target target =
+        switch (c.getTarget()) {
+          case VERSION -> TxnCompare.Target.VERSION;
+          case CREATE_REVISION -> TxnCompare.Target.CREATE_REVISION;
+          case MOD_REVISION -> TxnCompare.Target.MOD_REVISION;
+          case VALUE -> TxnCompare.Target.VALUE;
+          case UNRECOGNIZED -> throw new InvalidRequestException(where + ": unknown target");
+        };
+    TxnCompare.Operator operator =
+        switch (c.getOperator()) {
+          case EQUAL -> TxnCompare.Operator.EQUAL;
+          case NOT_EQUAL -> TxnCompare.Operator.NOT_EQUAL;
+          case LESS -> TxnCompare.Operator.LESS;
+          case GREATER -> TxnCompare.Operator.GREATER;
+          case UNRECOGNIZED -> throw new InvalidRequestException(where + ": unknown operator");
+        };
+    if (target == TxnCompare.Target.VALUE) {
+      if (c.getNumber() != 0) {
+        throw new InvalidRequestException(where + ": a VALUE compare takes value, not number");
+      }
+      limits.checkValue(c.getValue().size());
+    } else if (!c.getValue().isEmpty()) {
+      throw new InvalidRequestException(where + ": a " + target + " compare takes number, not value");
+    }
+    return TxnCompare.newBuilder()
+        .setKey(c.getKey())
+        .setTarget(target)
+        .setOperator(operator)
+        .setNumber(c.getNumber())
+        .setValue(c.getValue())
+        .build();
+  }
+
+  private static List<TxnStep> branch(List<TxnOp> ops, RequestLimits limits, String name) {
+    List<TxnStep> steps = new ArrayList<>(ops.size());
+    List<byte[]> puts = new ArrayList<>();
+    List<KvService.Bounds> deletes = new ArrayList<>();
+    List<Boolean> singleKey = new ArrayList<>();
+    for (int i = 0; i < ops.size(); i++) {
+      String where = name + "[" + i + "]";
+      TxnOp op = ops.get(i);
+      switch (op.getOpCase()) {
+        case PUT -> {
+          limits.checkKey(where + ".key", op.getPut().getKey().size());
+          limits.checkValue(op.getPut().getValue().size());
+          puts.add(op.getPut().getKey().toByteArray());
+          steps.add(
+              TxnStep.newBuilder()
+                  .setPut(
+                      PutCommand.newBuilder()
+                          .setKey(op.getPut().getKey())
+                          .setValue(op.getPut().getValue()))
+                  .build());
+        }
+        case DELETE -> {
+          KvService.Bounds b = deleteBounds(op.getDelete(), limits, where);
+          deletes.add(b);
+          singleKey.add(isSingleKey(op.getDelete()));
+          DeleteRange.Builder d = DeleteRange.newBuilder().setStart(wrap(b.start()));
+          if (b.end() != null) {
+            d.setEnd(wrap(b.end())).setHasEnd(true);
+          } else if (!isSingleKey(op.getDelete())) {
+            d.setOpenEnd(true);
+          }
+          steps.add(TxnStep.newBuilder().setDelete(d).build());
+        }
+        case RANGE -> {
+          TxnRange r = op.getRange();
+          KvService.Bounds b =
+              KvService.Bounds.of(r.getStart(), r.getEnd(), r.getPrefix(), limits);
+          if (r.getLimit() < 0) {
+            throw new InvalidRequestException(where + ": limit must not be negative");
+          }
+          int limit =
+              (int)
+                  (r.getLimit() == 0
+                      ? RequestLimits.MAX_RANGE_PAGE
+                      : Math.min(r.getLimit(), RequestLimits.MAX_RANGE_PAGE));
+          RangeRead.Builder read = RangeRead.newBuilder().setLimit(limit);
+          if (b.start() != null) {
+            read.setStart(wrap(b.start()));
+          }
+          if (b.end() != null) {
+            read.setEnd(wrap(b.end())).setHasEnd(true);
+          }
+          steps.add(TxnStep.newBuilder().setRange(read).build());
+        }
+        case OP_NOT_SET -> throw new InvalidRequestException(where + ": no operation set");
+      }
+    }
+    checkNoKeyWrittenTwice(puts, deletes, singleKey, name);
+    return steps;
+  }
+
+  private static boolean isSingleKey(TxnDelete d) {
+    return d.getPrefix().isEmpty() && d.getEnd().isEmpty() && !d.getToEnd();
+  }
+
+  /** A delete's key range: start and exclusive end, null end for a single key or no end. */
+  private static KvService.Bounds deleteBounds(TxnDelete d, RequestLimits limits, String where) {
+    if (!d.getPrefix().isEmpty()) {
+      if (!d.getKey().isEmpty() || !d.getEnd().isEmpty() || d.getToEnd()) {
+        throw new InvalidRequestException(where + ": a delete takes either prefix or key/end");
+      }
+      limits.checkKey(where + ".prefix", d.getPrefix().size());
+      byte[] prefix = d.getPrefix().toByteArray();
+      return new KvService.Bounds(prefix, KvService.Bounds.prefixEnd(prefix));
+    }
+    limits.checkKey(where + ".key", d.getKey().size());
+    if (d.getToEnd()) {
+      if (!d.getEnd().isEmpty()) {
+        throw new InvalidRequestException(where + ": a delete takes end or to_end, not both");
+      }
+      return new KvService.Bounds(d.getKey().toByteArray(), null);
+    }
+    if (d.getEnd().isEmpty()) {
+      return new KvService.Bounds(d.getKey().toByteArray(), null);
+    }
+    return KvService.Bounds.of(d.getKey(), d.getEnd(), ByteString.EMPTY, limits);
+  }
+
+  /** Like etcd: one branch may not put a key twice, nor put a key it also deletes. */
+  private static void checkNoKeyWrittenTwice(
+      List<byte[]> puts, List<KvService.Bounds> deletes, List<Boolean> singleKey, String name) {
+    List<byte[]> sorted = new ArrayList<>(puts);
+    sorted.sort(Arrays::compareUnsigned);
+    for (int i = 1; i < sorted.size(); i++) {
+      if (Arrays.equals(sorted.get(i - 1), sorted.get(i))) {
+        throw new InvalidRequestException(name + ": the same key is put twice in one transaction");
+      }
+    }
+    for (byte[] key : puts) {
+      for (int i = 0; i < deletes.size(); i++) {
+        KvService.Bounds d = deletes.get(i);
+        boolean inside =
+            singleKey.get(i)
+                ? Arrays.equals(key, d.start())
+                : Arrays.compareUnsigned(key, d.start()) >= 0
+                    && (d.end() == null || Arrays.compareUnsigned(key, d.end()) < 0);
+        if (inside) {
+          throw new InvalidRequestException(
+              name + ": a key is both put and deleted in one transaction");
+        }
+      }
+    }
+  }
+
+  /** The client's view of what the transaction did. */
+  static TxnResponse toResponse(
+      io.ternkv.server.apply.TxnResult result, ResponseHeader header) {
+    TxnResponse.Builder b =
+        TxnResponse.newBuilder().setHeader(header).setSucceeded(result.succeeded());
+    for (io.ternkv.server.apply.TxnResult.StepResult step : result.steps()) {
+      TxnOpResult.Builder r = TxnOpResult.newBuilder();
+      switch (step.kind()) {
+        case PUT -> r.setPut(TxnPutResult.getDefaultInstance());
+        case DELETE -> r.setDelete(TxnDeleteResult.newBuilder().setDeleted(step.deleted()));
+        case RANGE -> {
+          TxnRangeResult.Builder range = TxnRangeResult.newBuilder().setMore(step.read().more());
+          for (KvStore.Entry e : step.read().entries()) {
+            range.addKvs(KvService.toKeyValue(wrap(e.key()), e.value()));
+          }
+          r.setRange(range);
+        }
+      }
+      b.addResults(r);
+    }
+    return b.build();
+  }
+
+  private static ByteString wrap(byte[] b) {
+    return UnsafeByteOperations.unsafeWrap(b);
+  }
+}
