@@ -59,8 +59,13 @@ class BenchmarkSmokeIT {
     assertTrue(table.contains("| get | LEASE | 256 | 250 | 900 | 2,000 | 12,346 |"), table);
     assertTrue(table.contains("| put | ALL | 16 | 1,000 | 3,000 | 5,000 | - |"), table);
     Report.write(rows, dir);
-    for (String f : List.of("results.md", "latency.png", "throughput.png")) {
-      assertTrue(java.nio.file.Files.size(dir.resolve(f)) > 1000 || f.endsWith(".md"), f);
+    assertTrue(
+        java.nio.file.Files.readString(dir.resolve("results.md")).contains("| get | LEASE | 256 |"),
+        "results.md holds the table");
+    for (String f : List.of("latency.png", "throughput.png")) {
+      byte[] png = java.nio.file.Files.readAllBytes(dir.resolve(f));
+      assertTrue(png.length > 1000, f + " is " + png.length + " bytes");
+      assertEquals("PNG", new String(png, 1, 3, java.nio.charset.StandardCharsets.US_ASCII), f);
     }
   }
 }

@@ -153,6 +153,43 @@ class ConsistencyIT {
   }
 
   @Test
+  void sessionReadOnAFarBehindNodeAnswersUnavailableSoTheClientCanGoElsewhere() throws Exception {
+    int leader = cluster.awaitLeader(TIMEOUT);
+    int follower = (leader + 1) % 3;
+    cluster.node(follower).holdApply();
+    try {
+      long index =
+          put(leader, "far", "mine", WriteConsistency.WRITE_MAJORITY).getHeader().getRaftIndex();
+      // The call may take 10 s, but the node gives up well before, leaving time for another.
+      StatusRuntimeException e =
+          assertThrowsStatus(() -> get(follower, "far", ReadConsistency.READ_SESSION, index, 0));
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getMessage());
+      assertTrue(e.getStatus().getDescription().contains("try another node"), e.getMessage());
+    } finally {
+      cluster.node(follower).releaseApply();
+    }
+  }
+
+  @Test
+  void boundedStaleReadOnALeaderCutOffFromTheMajorityIsRefused() throws Exception {
+    int leader = cluster.awaitLeader(TIMEOUT);
+    put(leader, "cut", "v", WriteConsistency.WRITE_MAJORITY);
+    // A ready leader that hears from its followers meets a bound of a few heartbeats.
+    assertEquals("v", get(leader, "cut", ReadConsistency.READ_STALE, 0, 1000).getKv().getValue().toStringUtf8());
+    cluster.isolate(leader);
+    try {
+      Thread.sleep(400);
+      StatusRuntimeException e =
+          assertThrowsStatus(() -> get(leader, "cut", ReadConsistency.READ_STALE, 0, 200));
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getMessage());
+      // Unbounded, it still answers from local state.
+      assertEquals("v", value(leader, "cut", ReadConsistency.READ_STALE));
+    } finally {
+      cluster.heal();
+    }
+  }
+
+  @Test
   void sessionReadsAcrossNodesNeverGoBack() {
     int leader = cluster.awaitLeader(TIMEOUT);
     long seen = 0;

@@ -62,10 +62,30 @@ class KvServiceIT {
   void followerAnswersUnavailableWithLeaderAddress() {
     int leader = cluster.awaitLeader(Duration.ofSeconds(10));
     int follower = (leader + 1) % 3;
-    StatusRuntimeException e =
+    assertRedirect(
+        leader,
         assertThrows(
             StatusRuntimeException.class,
-            () -> stub(follower).put(PutRequest.newBuilder().setKey(bytes("k")).setValue(bytes("v")).build()));
+            () -> stub(follower).put(PutRequest.newBuilder().setKey(bytes("k")).setValue(bytes("v")).build())));
+  }
+
+  @Test
+  void followerRedirectsReadsAtTheDefaultLevel() {
+    int leader = cluster.awaitLeader(Duration.ofSeconds(10));
+    int follower = (leader + 1) % 3;
+    assertRedirect(
+        leader,
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> stub(follower).get(GetRequest.newBuilder().setKey(bytes("k")).build())));
+    assertRedirect(
+        leader,
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> stub(follower).range(RangeRequest.newBuilder().setPrefix(bytes("k")).build())));
+  }
+
+  private static void assertRedirect(int leader, StatusRuntimeException e) {
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
     com.google.rpc.Status details = StatusProto.fromThrowable(e);
     NotLeader hint = null;

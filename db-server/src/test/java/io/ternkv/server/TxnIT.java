@@ -241,6 +241,22 @@ class TxnIT {
     assertTrue(client.get(b("bad/x")).isEmpty());
   }
 
+  @Test
+  void requestsLargerThanANodeAcceptsFailAtOnceAsBadInput() {
+    // Larger than gRPC lets in: refused by the transport, still bad input, not overload.
+    InvalidArgumentException e =
+        assertThrows(
+            InvalidArgumentException.class, () -> client.put(b("huge"), new byte[6 * 1024 * 1024]));
+    assertFalse(e.isRetriable());
+    assertTrue(e.getMessage().contains("too large"), e.getMessage());
+    // Past the value limit but within the transport's: our own check names the limit.
+    InvalidArgumentException e2 =
+        assertThrows(
+            InvalidArgumentException.class, () -> client.put(b("huge"), new byte[2 * 1024 * 1024]));
+    assertTrue(e2.getMessage().contains("limit is 1048576 bytes"), e2.getMessage());
+    assertTrue(client.get(b("huge")).isEmpty());
+  }
+
   static Txn tooMany() {
     Txn.Builder t = Txn.builder();
     for (int i = 0; i < 1025; i++) {

@@ -52,6 +52,9 @@ public final class KvService extends KVGrpc.KVImplBase {
   /** Default bound on waits (SESSION reads, WRITE_ALL) when the call has no deadline. */
   static final long DEFAULT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
+  /** Longest a SESSION read waits for this node to apply the client's index. */
+  static final long SESSION_WAIT_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   /** Creates the service for one node. */
   public KvService(String nodeId, RaftNode raft, RequestLimits limits) {
     this.nodeId = nodeId;
@@ -225,7 +228,9 @@ public final class KvService extends KVGrpc.KVImplBase {
       case READ_CONSISTENCY_UNSPECIFIED, READ_LINEARIZABLE -> raft.readLinearizable(body);
       case READ_LEASE -> raft.readLease(body);
       case READ_SESSION -> {
-        long waitNanos = waitNanos();
+        // A node that has not caught up within a second is far behind: answering UNAVAILABLE
+        // then leaves the client time to ask another node within its own deadline.
+        long waitNanos = Math.min(waitNanos(), SESSION_WAIT_MAX_NANOS);
         yield raft.awaitApplied(minIndex)
             .orTimeout(waitNanos, TimeUnit.NANOSECONDS)
             .handle(

@@ -193,16 +193,31 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * An upper estimate of how far behind the leader this node's state may be: 0 on a ready leader;
-   * on a follower, the time since it last heard from the leader, or since it last had applied all
-   * it knew committed, whichever is longer. {@link Long#MAX_VALUE} with no leader known.
+   * An upper estimate of how far behind the cluster this node's state may be. On a leader: the
+   * time since a majority (itself included) last answered it, since a leader cut off from the
+   * majority may already have been replaced. On a follower: the time since it last heard from the
+   * leader, or since it last had applied all it knew committed, whichever is longer. {@link
+   * Long#MAX_VALUE} with no leader known.
    */
   public long stalenessMillis() {
     DivisionInfo info = info();
-    if (info.isLeader() && info.isLeaderReady()) {
-      return 0;
-    }
     org.apache.ratis.proto.RaftProtos.RoleInfoProto role = info.getRoleInfoProto();
+    if (info.isLeader()) {
+      if (!info.isLeaderReady() || !role.hasLeaderInfo()) {
+        return Long.MAX_VALUE;
+      }
+      long[] elapsed =
+          role.getLeaderInfo().getFollowerInfoList().stream()
+              .mapToLong(f -> f.getLastRpcElapsedTimeMs())
+              .sorted()
+              .toArray();
+      int votersBesidesMe = conf().getCurrentPeers().size() - 1;
+      int needed = (votersBesidesMe + 1) / 2; // followers that, with this node, make a majority
+      if (needed == 0) {
+        return 0;
+      }
+      return elapsed.length < needed ? Long.MAX_VALUE : elapsed[needed - 1];
+    }
     if (!role.hasFollowerInfo() || info.getLeaderId() == null) {
       return Long.MAX_VALUE;
     }

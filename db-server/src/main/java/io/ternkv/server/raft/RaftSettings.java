@@ -2,6 +2,7 @@ package io.ternkv.server.raft;
 
 import io.ternkv.server.ServerConfig;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -11,6 +12,18 @@ import org.apache.ratis.util.TimeDuration;
 
 /** The only place that builds Ratis {@link RaftProperties}: every Raft setting lives here. */
 final class RaftSettings {
+  /**
+   * Settings the consistency levels rest on (ReadIndex for LINEARIZABLE, pre-vote for LEASE, and
+   * no server-wide Ratis lease): the measurement escape hatch below must not change them.
+   */
+  static final Set<String> GUARANTEE_KEYS =
+      Set.of(
+          RaftServerConfigKeys.Read.OPTION_KEY,
+          RaftServerConfigKeys.LeaderElection.PRE_VOTE_KEY,
+          RaftServerConfigKeys.Read.LEADER_LEASE_ENABLED_KEY,
+          RaftServerConfigKeys.Rpc.TIMEOUT_MIN_KEY,
+          RaftServerConfigKeys.Log.UNSAFE_FLUSH_ENABLED_KEY);
+
   private RaftSettings() {}
 
   static RaftProperties of(ServerConfig config) {
@@ -43,6 +56,10 @@ final class RaftSettings {
     // Expert escape hatch for measurements: -Draft.server.x=y overrides any Ratis key above.
     for (String key : System.getProperties().stringPropertyNames()) {
       if (key.startsWith("raft.")) {
+        if (GUARANTEE_KEYS.contains(key)) {
+          throw new IllegalArgumentException(
+              "-D" + key + " cannot be overridden: TernKV's read guarantees depend on it");
+        }
         p.set(key, System.getProperty(key));
       }
     }

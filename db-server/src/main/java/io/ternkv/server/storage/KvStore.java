@@ -122,7 +122,7 @@ public final class KvStore implements AutoCloseable {
 
   /** Reads one key from the current {@link #view()}. */
   public Optional<StoredValue> get(byte[] key) {
-    return published.get(key);
+    return view().get(key);
   }
 
   /** Reads a range from the current {@link #view()}; see {@link ReadView#range}. */
