@@ -57,9 +57,9 @@ final class ShellCommand implements Callable<Integer> {
     Shell.Settings settings = settings(output, consistency, hex, debug);
     try (TernClient client =
         TernClient.builder().endpoints(targets).requestTimeout(Duration.ofMillis(timeoutMs)).build()) {
-      boolean terminal = command == null && script == null && System.console() != null;
+      boolean terminal = command == null && script == null && parent.terminal();
       return ShellRunner.run(
-          client, settings, new ShellRunner.Source(command, script, System.in, terminal), targets, parent.out, parent.err);
+          client, settings, new ShellRunner.Source(command, script, parent.in, terminal), targets, parent.out, parent.err);
     }
   }
 
