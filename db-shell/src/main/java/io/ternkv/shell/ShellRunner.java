@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
@@ -36,7 +35,8 @@ final class ShellRunner {
    * Connects, says what it reached, and runs the statements. A script is opened before
    * connecting, so a missing one is reported as such whether or not the cluster is up.
    *
-   * @return 0 when every statement succeeded, 1 when one failed or the cluster was unreachable
+   * @return 0 when every statement succeeded (or, on a terminal, when the person left), 1 when one
+   *     failed or the cluster was unreachable
    * @throws IOException when the script or stdin cannot be read
    */
   static int run(TernClient client, Shell.Settings settings, Source source, List<String> endpoints, PrintStream out, PrintStream err)
@@ -100,7 +100,6 @@ final class ShellRunner {
               .variable(LineReader.HISTORY_FILE, historyFile())
               .build();
       err.println("type help for commands, exit or Ctrl-D to leave; Ctrl-C stops a running command");
-      boolean ok = true;
       while (!shell.exitRequested()) {
         String line;
         try {
@@ -113,10 +112,11 @@ final class ShellRunner {
         if (line.isBlank()) {
           continue;
         }
-        ok &= runCancellable(shell, line, terminal, err);
+        runCancellable(shell, line, terminal, err);
       }
       reader.getHistory().save();
-      return ok ? 0 : 1;
+      // The person saw every error as it happened; leaving is not a failure.
+      return 0;
     }
   }
 
@@ -125,14 +125,13 @@ final class ShellRunner {
    * finished: the command stops at its next safe point and reports how far it got, so nothing is
    * still running (or drawing progress) when the next prompt appears.
    */
-  private static boolean runCancellable(Shell shell, String line, Terminal terminal, PrintStream err) {
-    AtomicBoolean ok = new AtomicBoolean();
+  private static void runCancellable(Shell shell, String line, Terminal terminal, PrintStream err) {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread command =
         new Thread(
             () -> {
               try {
-                ok.set(shell.runLine(line));
+                shell.runLine(line);
               } catch (Throwable t) {
                 failure.set(t); // an Error, or a bug: reported on the prompt's thread
               }
@@ -160,8 +159,6 @@ final class ShellRunner {
     }
     if (failure.get() != null) {
       err.println("error: " + Errors.message(failure.get()));
-      return false;
     }
-    return ok.get();
   }
 }
