@@ -41,8 +41,8 @@ import java.util.concurrent.CompletionException;
 /**
  * {@code import} and {@code export} of JSON-lines files: one {@code {"key": K, "value": V}} per
  * line, K and V strings (UTF-8 text) or {@code {"base64": "..."}}. Imports go in batches of up to
- * {@value #BATCH} rows (see {@link #writeBatch}); progress goes to stderr; a summary (rows, time,
- * rate) ends each run.
+ * {@value #BATCH} rows and {@value #BATCH_BYTES} bytes, no key twice (see {@link #writeBatch});
+ * progress goes to stderr; a summary (rows, time, rate) ends each run.
  *
  * <p>Errors say where and how far: a bad line (not UTF-8, not JSON, empty or oversized key) or a
  * row the server rejects is named by file and line with the number of rows imported.
@@ -60,6 +60,12 @@ class BulkIo {
    * with a higher limit still gets no longer keys from import, which is the safer mistake.
    */
   static final int MAX_KEY_BYTES = RequestLimits.DEFAULT_MAX_KEY_BYTES;
+
+  /**
+   * Most key and value bytes in one batch (a bigger row goes alone): a batch stays well inside
+   * one request and one Raft log entry (4 MiB) should {@link #writeBatch} send it as one.
+   */
+  static final int BATCH_BYTES = 2 * 1024 * 1024;
 
   private static final int PAGE = 1000;
 
@@ -214,6 +220,7 @@ class BulkIo {
     private final Path file;
     private final List<Row> batch = new ArrayList<>(BATCH);
     private final Set<ByteBuffer> keys = new HashSet<>();
+    private long batchBytes;
     private long applied;
     private long appliedThrough; // every row on a line up to this one is applied
 
@@ -224,13 +231,15 @@ class BulkIo {
     /** Adds a row; returns true when that wrote a batch. */
     boolean add(Row row) {
       boolean wrote = false;
-      if (keys.contains(ByteBuffer.wrap(row.key()))) {
+      long size = (long) row.key().length + row.value().length;
+      if (keys.contains(ByteBuffer.wrap(row.key())) || (!batch.isEmpty() && batchBytes + size > BATCH_BYTES)) {
         // The rows of a batch are written concurrently, in no fixed order: the earlier row goes
         // in an earlier batch, so the later line's value is the one that stays.
         flush();
         wrote = true;
       }
       batch.add(row);
+      batchBytes += size;
       keys.add(ByteBuffer.wrap(row.key()));
       if (batch.size() == BATCH) {
         flush();
@@ -252,6 +261,7 @@ class BulkIo {
       appliedThrough = batch.get(batch.size() - 1).line();
       batch.clear();
       keys.clear();
+      batchBytes = 0;
     }
 
     /** Writes the rows before a bad line, then reports it. */

@@ -90,6 +90,22 @@ class BulkIoTest {
   }
 
   @Test
+  void batchesStayUnderTheByteBound() throws Exception {
+    String big = "x".repeat(700 * 1024);
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      lines.add(line("big" + i, big));
+    }
+    lines.add(line("huge", "y".repeat(BulkIo.BATCH_BYTES + 1)));
+    lines.add(line("small", "z"));
+    Path file = dir.resolve("big.jsonl");
+    Files.write(file, lines);
+    assertEquals(12, recording(0).importFile(file));
+    // 2 MiB holds two 700 KiB rows but not three; a row over the bound goes alone.
+    assertEquals(List.of(2, 2, 2, 2, 2, 1, 1), batches.stream().map(List::size).toList());
+  }
+
+  @Test
   void badLinesAreNamedAndNothingAtOrAfterThemIsWritten() throws Exception {
     String bigKey = "k".repeat(BulkIo.MAX_KEY_BYTES + 1);
     assertBad(line("", "x"), "empty key");
