@@ -63,11 +63,10 @@ final class DemoCommand implements Callable<Integer> {
     Shell.Settings settings = ShellCommand.settings("table", "linearizable", false, false);
     try (TernClient client =
         TernClient.builder().endpoints(cluster.endpoints()).requestTimeout(Duration.ofSeconds(5)).build()) {
-      boolean terminal = System.console() != null;
       return ShellRunner.run(
           client,
           settings,
-          new ShellRunner.Source(null, null, System.in, terminal),
+          new ShellRunner.Source(null, null, parent.in, parent.terminal()),
           cluster.endpoints(),
           parent.out,
           parent.err);

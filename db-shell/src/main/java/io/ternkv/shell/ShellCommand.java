@@ -18,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
     sortOptions = false,
     description = {
       "Talks to a TernKV cluster: interactively on a terminal, or runs -c COMMANDS, a SCRIPT",
-      "file, or commands piped on stdin. Exit status 1 when any command failed.",
+      "file, or commands piped on stdin; then the exit status is 1 when any command failed.",
       "Inside, type help for the commands. Examples:",
       "  tern shell --endpoints 127.0.0.1:7001 -c 'put a 1; get a'",
       "  printf 'put a 1\\nget a\\n' | tern shell --output json"
@@ -57,9 +57,9 @@ final class ShellCommand implements Callable<Integer> {
     Shell.Settings settings = settings(output, consistency, hex, debug);
     try (TernClient client =
         TernClient.builder().endpoints(targets).requestTimeout(Duration.ofMillis(timeoutMs)).build()) {
-      boolean terminal = command == null && script == null && System.console() != null;
+      boolean terminal = command == null && script == null && parent.terminal();
       return ShellRunner.run(
-          client, settings, new ShellRunner.Source(command, script, System.in, terminal), targets, parent.out, parent.err);
+          client, settings, new ShellRunner.Source(command, script, parent.in, terminal), targets, parent.out, parent.err);
     }
   }
 

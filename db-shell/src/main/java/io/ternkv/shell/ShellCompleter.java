@@ -16,6 +16,10 @@ import org.jline.reader.ParsedLine;
 /**
  * Tab completion: commands, their options, consistency levels and output formats, and keys for
  * {@code get} and {@code del} (a short STALE prefix scan; nothing is offered when it is slow).
+ * Offers every candidate for the word's position; the line reader keeps those matching what was
+ * typed.
+ *
+ * <p>Threading: called on the line reader's thread; reads only the shell's client.
  */
 final class ShellCompleter implements Completer {
   private static final Map<String, List<String>> OPTIONS =
@@ -29,8 +33,16 @@ final class ShellCompleter implements Completer {
 
   @Override
   public void complete(LineReader reader, ParsedLine line, List<Candidate> candidates) {
-    List<String> words = line.words();
-    int index = line.wordIndex();
+    List<String> all = line.words();
+    // Complete within the current statement: a line may hold several, separated by ';'.
+    int start = 0;
+    for (int i = 0; i < line.wordIndex(); i++) {
+      if (all.get(i).endsWith(";")) {
+        start = i + 1;
+      }
+    }
+    List<String> words = all.subList(start, all.size());
+    int index = line.wordIndex() - start;
     String word = line.word();
     if (index == 0) {
       ShellHelp.COMMANDS.keySet().forEach(c -> candidates.add(new Candidate(c)));
@@ -40,13 +52,13 @@ final class ShellCompleter implements Completer {
     String previous = words.get(index - 1);
     if (previous.equals("--consistency")) {
       ShellHelp.LEVELS.forEach(l -> candidates.add(new Candidate(l)));
-    } else if (word.startsWith("--")) {
+    } else if (word.startsWith("-")) {
       OPTIONS.getOrDefault(command, List.of()).forEach(o -> candidates.add(new Candidate(o)));
     } else if (command.equals("set") && index == 1) {
       candidates.add(new Candidate("consistency"));
       candidates.add(new Candidate("output"));
     } else if (command.equals("set") && index == 2) {
-      (previous.equals("output") ? List.of("table", "json", "plain") : ShellHelp.LEVELS)
+      (previous.equalsIgnoreCase("output") ? List.of("table", "json", "plain") : previous.equalsIgnoreCase("consistency") ? ShellHelp.LEVELS : List.<String>of())
           .forEach(v -> candidates.add(new Candidate(v)));
     } else if (command.equals("timing") && index == 1) {
       candidates.add(new Candidate("on"));
@@ -66,9 +78,10 @@ final class ShellCompleter implements Completer {
               .get(500, TimeUnit.MILLISECONDS)
               .kvs();
       for (KeyValue kv : kvs) {
-        String text = Values.printableUtf8(kv.key());
-        if (text != null && !text.contains(" ")) {
-          candidates.add(new Candidate(text));
+        // Only keys that read back as themselves when typed: not hex-looking, quoted or binary.
+        String shown = Values.show(kv.key(), false);
+        if (shown.equals(Values.printableUtf8(kv.key()))) {
+          candidates.add(new Candidate(shown));
         }
       }
     } catch (Exception e) {

@@ -24,7 +24,7 @@ final class ShellHelp {
     add(
         "import",
         "import FILE.jsonl",
-        "Writes keys from a JSON-lines file: {\"key\": K, \"value\": V} per line; K and V are strings or {\"base64\": \"...\"}. Stops at the first bad line, applying none after it.");
+        "Writes keys from a JSON-lines file: {\"key\": K, \"value\": V} per line; K and V are strings or {\"base64\": \"...\"}. Stops at the first bad line, applying none after it; Ctrl-C stops it after the current batch.");
     add("export", "export [--prefix P] FILE.jsonl", "Writes keys (all, or under a prefix) to a JSON-lines file.");
     add("set", "set consistency LEVEL | set output table|json|plain", "Changes this session's default read level or output format.");
     add("timing", "timing on|off", "Prints each command's latency.");
@@ -42,7 +42,7 @@ final class ShellHelp {
   static String overview() {
     StringBuilder b = new StringBuilder("commands:\n");
     COMMANDS.forEach((name, h) -> b.append(String.format("  %-62s %s%n", h[0], firstSentence(h[1]))));
-    b.append("values: text, \"quoted text\" with \\n \\t \\xHH escapes, or 0xHEX for bytes.\n");
+    b.append("values: text, \"quoted text\" with \\n \\t \\xHH escapes, or 0xHEX for bytes; results show them the same way.\n");
     b.append("levels: ").append(String.join(", ", LEVELS)).append("; separate commands with ';'.\n");
     return b.toString();
   }

@@ -12,11 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -26,7 +22,8 @@ import org.jline.terminal.TerminalBuilder;
 
 /**
  * Where the shell's statements come from: {@code -c}, a script file, a pipe, or a terminal with
- * history, search (Ctrl-R), completion and Ctrl-C that cancels the running command only.
+ * history, search (Ctrl-R), completion and Ctrl-C that cancels the running command only. Only a
+ * terminal goes through the line editor: piped input gets no prompts and writes no history.
  */
 final class ShellRunner {
   private ShellRunner() {}
@@ -35,37 +32,45 @@ final class ShellRunner {
   record Source(String command, Path script, InputStream stdin, boolean terminal) {}
 
   /**
-   * Connects, says what it reached, and runs the statements.
+   * Connects, says what it reached, and runs the statements. A script is opened before
+   * connecting, so a missing one is reported as such whether or not the cluster is up.
    *
-   * @return 0 when every statement succeeded, 1 when one failed or the cluster was unreachable
+   * @return 0 when every statement succeeded (or, on a terminal, when the person left), 1 when one
+   *     failed or the cluster was unreachable
+   * @throws IOException when the script or stdin cannot be read
    */
   static int run(TernClient client, Shell.Settings settings, Source source, List<String> endpoints, PrintStream out, PrintStream err)
       throws IOException {
+    BufferedReader script = source.script() == null ? null : Files.newBufferedReader(source.script(), StandardCharsets.UTF_8);
     try {
-      List<Member> members = client.members();
-      String leader = client.status(client.currentEndpoint()).leaderId().orElse("(none yet)");
-      err.println("connected to " + client.currentEndpoint() + "; leader " + leader + "; members "
-          + String.join(",", members.stream().map(Member::id).toList()));
-    } catch (TernException e) {
-      err.println("error: no leader reachable at " + String.join(",", endpoints) + " (is the cluster running?)");
-      if (settings.debug) {
-        e.printStackTrace(err);
+      try {
+        List<Member> members = client.members();
+        String leader = client.status(client.currentEndpoint()).leaderId().orElse("(none yet)");
+        err.println("connected to " + client.currentEndpoint() + "; leader " + leader + "; members "
+            + String.join(",", members.stream().map(Member::id).toList()));
+      } catch (TernException e) {
+        err.println("error: no leader reachable at " + String.join(",", endpoints) + " (is the cluster running?)");
+        if (settings.debug) {
+          e.printStackTrace(err);
+        }
+        return 1;
       }
-      return 1;
-    }
-    Shell shell = new Shell(client, settings, out, err, source.terminal());
-    if (source.command() != null) {
-      return shell.runLine(source.command()) ? 0 : 1;
-    }
-    if (source.script() != null) {
-      try (BufferedReader in = Files.newBufferedReader(source.script(), StandardCharsets.UTF_8)) {
-        return lines(shell, in);
+      Shell shell = new Shell(client, settings, out, err, source.terminal());
+      if (source.command() != null) {
+        return shell.runLine(source.command()) ? 0 : 1;
+      }
+      if (script != null) {
+        return lines(shell, script);
+      }
+      if (source.terminal()) {
+        return interactive(shell, err);
+      }
+      return lines(shell, new BufferedReader(new InputStreamReader(source.stdin(), StandardCharsets.UTF_8)));
+    } finally {
+      if (script != null) {
+        script.close();
       }
     }
-    if (source.terminal()) {
-      return interactive(shell, err);
-    }
-    return lines(shell, new BufferedReader(new InputStreamReader(source.stdin(), StandardCharsets.UTF_8)));
   }
 
   private static int lines(Shell shell, BufferedReader in) throws IOException {
@@ -86,13 +91,6 @@ final class ShellRunner {
   }
 
   private static int interactive(Shell shell, PrintStream err) throws IOException {
-    ExecutorService worker =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "tern-shell-command");
-              t.setDaemon(true);
-              return t;
-            });
     try (Terminal terminal = TerminalBuilder.builder().system(true).build()) {
       LineReader reader =
           LineReaderBuilder.builder()
@@ -101,8 +99,7 @@ final class ShellRunner {
               .completer(new ShellCompleter(shell))
               .variable(LineReader.HISTORY_FILE, historyFile())
               .build();
-      err.println("type help for commands, exit or Ctrl-D to leave");
-      boolean ok = true;
+      err.println("type help for commands, exit or Ctrl-D to leave; Ctrl-C stops a running command");
       while (!shell.exitRequested()) {
         String line;
         try {
@@ -115,26 +112,53 @@ final class ShellRunner {
         if (line.isBlank()) {
           continue;
         }
-        Future<Boolean> running = worker.submit(() -> shell.runLine(line));
-        Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, s -> running.cancel(true));
-        try {
-          ok &= running.get();
-        } catch (CancellationException e) {
-          err.println("cancelled");
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        } catch (ExecutionException e) {
-          err.println("error: " + e.getCause());
-          ok = false;
-        } finally {
-          terminal.handle(Terminal.Signal.INT, previous);
-        }
+        runCancellable(shell, line, terminal, err);
       }
       reader.getHistory().save();
-      return ok ? 0 : 1;
+      // The person saw every error as it happened; leaving is not a failure.
+      return 0;
+    }
+  }
+
+  /**
+   * Runs a line on a thread of its own, which Ctrl-C interrupts, and waits until it has really
+   * finished: the command stops at its next safe point and reports how far it got, so nothing is
+   * still running (or drawing progress) when the next prompt appears.
+   */
+  private static void runCancellable(Shell shell, String line, Terminal terminal, PrintStream err) {
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread command =
+        new Thread(
+            () -> {
+              try {
+                shell.runLine(line);
+              } catch (Throwable t) {
+                failure.set(t); // an Error, or a bug: reported on the prompt's thread
+              }
+            },
+            "tern-shell-command");
+    command.setDaemon(true);
+    // A new thread per line: a Ctrl-C that comes as one ends can only hit that line's thread.
+    Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, s -> command.interrupt());
+    try {
+      command.start();
+      boolean interrupted = false;
+      while (true) {
+        try {
+          command.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // nothing interrupts the prompt's thread; keep waiting regardless
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     } finally {
-      worker.shutdownNow();
+      terminal.handle(Terminal.Signal.INT, previous);
+    }
+    if (failure.get() != null) {
+      err.println("error: " + Errors.message(failure.get()));
     }
   }
 }

@@ -1,7 +1,9 @@
 package io.ternkv.shell;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,26 +23,42 @@ import picocli.CommandLine.Command;
     },
     subcommands = {ShellCommand.class, ServerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Tern implements Runnable {
+  final InputStream in;
   final PrintStream out;
   final PrintStream err;
+  private final BooleanSupplier terminal;
 
-  Tern(PrintStream out, PrintStream err) {
+  Tern(InputStream in, BooleanSupplier terminal, PrintStream out, PrintStream err) {
+    this.in = in;
+    this.terminal = terminal;
     this.out = out;
     this.err = err;
   }
 
+  /** Whether {@link #in} and {@link #out} are a person's terminal (else: plain lines, no prompt). */
+  boolean terminal() {
+    return terminal.getAsBoolean();
+  }
+
   @Override
   public void run() {
-    err.println("error: name a command (shell, server, demo); see tern --help");
-    throw new CommandLine.ParameterException(new CommandLine(this), "no command given");
+    throw new CommandLine.ParameterException(new CommandLine(this), "name a command (shell, server, demo); see tern --help");
   }
 
   /**
-   * Parses {@code args} and runs the command. Bad flags print one {@code error:} line and the
-   * usage on {@code err} and return 2.
+   * Parses {@code args} and runs the command with this process's stdin, which is a terminal when
+   * {@link Terminals#interactive()} says so. Bad flags print one {@code error:} line and the
+   * usage on {@code err} and return 2; a failed command prints one {@code error:} line.
+   *
+   * @return the exit status: 0 success, 1 a command failed, 2 bad usage
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cl = new CommandLine(new Tern(out, err));
+    return run(args, System.in, Terminals::interactive, out, err);
+  }
+
+  /** {@link #run(String[], PrintStream, PrintStream)} with another stdin and terminal check. */
+  static int run(String[] args, InputStream in, BooleanSupplier terminal, PrintStream out, PrintStream err) {
+    CommandLine cl = new CommandLine(new Tern(in, terminal, out, err));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.setParameterExceptionHandler(
@@ -51,7 +69,7 @@ public final class Tern implements Runnable {
         });
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
-          err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+          err.println("error: " + Errors.message(ex));
           if (Boolean.getBoolean("tern.debug")) {
             ex.printStackTrace(err);
           }

@@ -74,4 +74,31 @@ class ServerCommandTest {
     assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("error: member 'x'"), err.toString(StandardCharsets.UTF_8));
     assertEquals(2, Tern.run(new String[] {"frobnicate"}, o, e));
   }
+
+  @Test
+  void bareTernSaysWhatIsMissingOnceThenShowsUsage() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+    assertEquals(2, Tern.run(new String[0], new PrintStream(new ByteArrayOutputStream()), e));
+    java.util.List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals("error: name a command (shell, server, demo); see tern --help", lines.get(0));
+    assertEquals(1, lines.stream().filter(l -> l.startsWith("error")).count(), err.toString(StandardCharsets.UTF_8));
+    assertTrue(lines.get(1).startsWith("Usage: tern"), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void fileErrorsSayWhatIsWrongWithThePath() {
+    assertEquals("no such file: /x/y", Errors.message(new java.nio.file.NoSuchFileException("/x/y")));
+    assertEquals("permission denied: /x/y", Errors.message(new java.nio.file.AccessDeniedException("/x/y")));
+    assertEquals("/x/y: Is a directory", Errors.message(new java.nio.file.FileSystemException("/x/y", null, "Is a directory")));
+    assertEquals("plain message", Errors.message(new IllegalStateException("plain message")));
+    assertEquals("internal error (NullPointerException); --debug shows where", Errors.message(new NullPointerException()));
+  }
+
+  @Test
+  void noTerminalWithoutAConsole() {
+    // Surefire gives this JVM pipes, not a terminal: on any JDK the shell must read plain lines.
+    assertEquals(false, Terminals.interactive());
+    assertEquals(false, Terminals.interactive(null));
+  }
 }

@@ -1,12 +1,16 @@
 package io.ternkv.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.ternkv.client.KeyRange;
 import io.ternkv.client.KeyValue;
+import io.ternkv.client.ReadConsistency;
 import io.ternkv.client.TernClient;
 import io.ternkv.server.LocalCluster;
 import java.io.ByteArrayInputStream;
@@ -19,19 +23,29 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jline.reader.Candidate;
+import org.jline.reader.Parser;
+import org.jline.reader.impl.DefaultParser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shell driven by piped stdin and -c against a real 3-node LocalCluster. */
+/** The shell driven by piped stdin, -c and the launcher against a real 3-node LocalCluster. */
 class ShellIT {
   static LocalCluster cluster;
   static TernClient client;
+  static String endpoints;
   @TempDir Path dir;
 
   @BeforeAll
@@ -39,6 +53,7 @@ class ShellIT {
     cluster = LocalCluster.builder().nodes(3).start();
     cluster.awaitLeader(Duration.ofSeconds(20));
     client = TernClient.builder().endpoints(cluster.endpoints()).requestTimeout(Duration.ofSeconds(30)).build();
+    endpoints = String.join(",", cluster.endpoints());
   }
 
   @AfterAll
@@ -47,7 +62,15 @@ class ShellIT {
     cluster.close();
   }
 
-  record Run(int status, String out, String err) {}
+  record Run(int status, String out, String err) {
+    List<String> outLines() {
+      return out.lines().toList();
+    }
+
+    List<String> errLines() {
+      return err.lines().toList();
+    }
+  }
 
   static Run pipe(String input, String output) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -63,120 +86,387 @@ class ShellIT {
     return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
+  /** The launcher in this JVM: picocli, the commands, and a stdin that is not a terminal. */
+  static Run tern(String stdin, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        Tern.run(
+            args,
+            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+            () -> false,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  static String leaderId() {
+    return cluster.config(cluster.awaitLeader(Duration.ofSeconds(20))).nodeId();
+  }
+
+  /** Every line matches its pattern, in order, and there are no other lines. */
+  static List<Matcher> assertLines(List<String> lines, List<String> patterns) {
+    List<Matcher> matched = new ArrayList<>();
+    String all = String.join("\n", lines);
+    for (int i = 0; i < Math.max(lines.size(), patterns.size()); i++) {
+      assertTrue(i < lines.size(), "missing line " + (i + 1) + " /" + (i < patterns.size() ? patterns.get(i) : "") + "/ in:\n" + all);
+      assertTrue(i < patterns.size(), "unexpected line " + (i + 1) + " '" + lines.get(i) + "' in:\n" + all);
+      Matcher m = Pattern.compile(patterns.get(i)).matcher(lines.get(i));
+      assertTrue(m.matches(), "line " + (i + 1) + " '" + lines.get(i) + "' does not match /" + patterns.get(i) + "/ in:\n" + all);
+      matched.add(m);
+    }
+    return matched;
+  }
+
+  static final String KV_HEADER = "KEY +CREATE +MOD +VERSION +VALUE";
+  static final String DASHES = "[- ]+";
+
+  static String kvRow(String key, int version, String value) {
+    return Pattern.quote(key) + " +\\d+ +\\d+ +" + version + " +" + Pattern.quote(value);
+  }
+
   @Test
-  void everyCommandThroughPipedStdin() throws Exception {
+  void everyCommandThroughPipedStdinPrintsItsOwnResult() throws Exception {
     Run r =
         pipe(
             String.join(
                 "\n",
                 "# comments and blank lines are skipped",
                 "",
-                "put cmd/a 1",
-                "put cmd/b \"two words\"",
+                "put cmd/a alpha",
+                "put cmd/b \"bravo two\"",
                 "put cmd/bin 0x00ff",
+                "put cmd/stale stale-value",
+                "put cmd/lease lease-value",
+                "put cmd/tricky \"0xab\"",
                 "get cmd/a",
-                "get cmd/b --consistency stale",
+                "get cmd/stale --consistency stale",
                 "get cmd/bin",
+                "get cmd/tricky",
                 "scan --prefix cmd/ --limit 2",
-                "scan cmd/b cmd/c",
+                "scan cmd/b cmd/bin",
                 "del cmd/a",
                 "get cmd/a",
                 "set consistency lease",
-                "get cmd/b",
+                "get cmd/lease",
                 "timing on",
                 "status",
                 "members",
+                "timing off",
                 "help scan"),
             "table");
     assertEquals(0, r.status(), r.err());
-    assertTrue(r.out().contains("OK (revision"), r.out());
-    assertTrue(r.out().contains("two words"), r.out());
-    assertTrue(r.out().contains("0x00ff"), r.out());
-    assertTrue(r.out().contains("(more keys"), r.out());
-    assertTrue(r.out().contains("deleted 1"), r.out());
-    assertTrue(r.out().contains("(not found)"), r.out());
-    assertTrue(r.out().contains("leader"), r.out());
-    assertTrue(r.out().contains("usage: scan"), r.out());
-    assertTrue(r.err().contains(" ms)"), "timing printed: " + r.err());
-    assertTrue(r.err().startsWith("connected to "), r.err());
+    String addr = "127\\.0\\.0\\.1:\\d+";
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      expected.add("OK \\(revision \\d+\\)");
+    }
+    expected.addAll(List.of(KV_HEADER, DASHES, kvRow("cmd/a", 1, "alpha")));
+    expected.addAll(List.of(KV_HEADER, DASHES, kvRow("cmd/stale", 1, "stale-value")));
+    expected.addAll(List.of(KV_HEADER, DASHES, kvRow("cmd/bin", 1, "0x00ff")));
+    expected.addAll(List.of(KV_HEADER, DASHES, kvRow("cmd/tricky", 1, "\"0xab\"")));
+    expected.addAll(
+        List.of(KV_HEADER, DASHES, kvRow("cmd/a", 1, "alpha"), kvRow("cmd/b", 1, "\"bravo two\""),
+            "\\(more keys; raise --limit or scan from after the last key\\)"));
+    expected.addAll(List.of(KV_HEADER, DASHES, kvRow("cmd/b", 1, "\"bravo two\"")));
+    expected.addAll(List.of("deleted 1", "\\(not found\\)"));
+    expected.addAll(List.of(KV_HEADER, DASHES, kvRow("cmd/lease", 1, "lease-value")));
+    expected.addAll(List.of("ID +CLIENT +ROLE +TERM +LEADER +COMMIT +APPLIED +SNAPSHOT", DASHES));
+    for (int i = 0; i < 3; i++) {
+      expected.add("(n\\d) +" + addr + " +([a-z]+) +\\d+ +(n\\d) +\\d+ +\\d+ +-?\\d+");
+    }
+    expected.addAll(List.of("ID +CLIENT +RAFT +ROLE *", DASHES));
+    for (int i = 0; i < 3; i++) {
+      expected.add("(n\\d) +" + addr + " +" + addr + " +voter *(leader)?");
+    }
+    expected.addAll(List.of(Pattern.quote("usage: " + ShellHelp.COMMANDS.get("scan")[0]), Pattern.quote(ShellHelp.COMMANDS.get("scan")[1])));
+    List<Matcher> m = assertLines(r.outLines(), expected);
+
+    String leader = leaderId();
+    int status = 6 + 4 * 3 + 5 + 3 + 2 + 3 + 2;
+    Set<String> ids = new TreeSet<>();
+    for (int i = status; i < status + 3; i++) {
+      ids.add(m.get(i).group(1));
+      assertEquals(m.get(i).group(1).equals(leader) ? "leader" : "follower", m.get(i).group(2), r.out());
+      assertEquals(leader, m.get(i).group(3), "every node names the leader: " + r.out());
+    }
+    assertEquals(Set.of("n1", "n2", "n3"), ids);
+    int members = status + 5;
+    for (int i = members; i < members + 3; i++) {
+      assertEquals(m.get(i).group(1).equals(leader) ? "leader" : null, m.get(i).group(2), r.out());
+    }
+    // stderr: who it reached, then a time for "timing on", status and members; nothing else.
+    assertLines(r.errLines(), List.of("connected to " + addr + "; leader n\\d; members n1,n2,n3", "\\(\\d+\\.\\d{3} ms\\)", "\\(\\d+\\.\\d{3} ms\\)", "\\(\\d+\\.\\d{3} ms\\)"));
+  }
+
+  static List<JsonObject> jsonLines(String out) {
+    List<JsonObject> lines = new ArrayList<>();
+    for (String line : out.strip().split("\n")) {
+      lines.add(JsonParser.parseString(line).getAsJsonObject());
+    }
+    return lines;
   }
 
   @Test
-  void jsonOutputIsOneObjectPerResult() throws Exception {
-    Run r = pipe("put json/k v\nget json/k\nget json/missing\nscan --prefix json/\ndel json/k\n", "json");
+  void jsonOutputIsOneObjectPerResultAndNothingElse() throws Exception {
+    Path export = dir.resolve("j.jsonl");
+    Run r =
+        pipe(
+            String.join(
+                "\n",
+                "put j/a 1",
+                "put j/bin 0xff00",
+                "get j/a",
+                "get j/bin --consistency stale",
+                "get j/missing",
+                "scan --prefix j/",
+                "scan --prefix j/ --limit 1",
+                "set consistency session",
+                "timing on",
+                "del j/a",
+                "timing off",
+                "del j/a",
+                "members",
+                "status",
+                "export --prefix j/ " + export,
+                "import " + export),
+            "json");
     assertEquals(0, r.status(), r.err());
-    List<JsonObject> lines = new ArrayList<>();
-    for (String line : r.out().strip().split("\n")) {
-      lines.add(JsonParser.parseString(line).getAsJsonObject());
+    List<JsonObject> lines = jsonLines(r.out());
+    assertEquals(
+        List.of("put", "put", "get", "get", "get", "scan", "scan", "del", "del", "members", "status", "export", "import"),
+        lines.stream().map(o -> o.get("op").getAsString()).toList());
+    assertEquals("j/a", lines.get(0).get("key").getAsString());
+    assertTrue(lines.get(1).get("revision").getAsLong() > lines.get(0).get("revision").getAsLong());
+    assertEquals("1", lines.get(2).get("value").getAsString());
+    assertEquals(1, lines.get(2).get("version").getAsLong());
+    assertEquals("/wA=", lines.get(3).getAsJsonObject("value").get("base64").getAsString());
+    assertEquals(false, lines.get(4).get("found").getAsBoolean());
+    assertEquals(2, lines.get(5).getAsJsonArray("kvs").size());
+    assertEquals(false, lines.get(5).get("more").getAsBoolean());
+    assertEquals(1, lines.get(6).getAsJsonArray("kvs").size());
+    assertEquals(true, lines.get(6).get("more").getAsBoolean());
+    assertEquals(1, lines.get(7).get("deleted").getAsLong());
+    assertEquals(0, lines.get(8).get("deleted").getAsLong());
+    String leader = leaderId();
+    JsonArray members = lines.get(9).getAsJsonArray("members");
+    assertEquals(3, members.size());
+    for (JsonElement e : members) {
+      JsonObject o = e.getAsJsonObject();
+      assertEquals(o.get("id").getAsString().equals(leader), o.get("leader").getAsBoolean(), o.toString());
     }
-    assertEquals(5, lines.size());
-    assertEquals("put", lines.get(0).get("op").getAsString());
-    assertEquals("v", lines.get(1).get("value").getAsString());
-    assertEquals(1, lines.get(1).get("version").getAsLong());
-    assertEquals(false, lines.get(2).get("found").getAsBoolean());
-    assertEquals(1, lines.get(3).getAsJsonArray("kvs").size());
-    assertEquals(1, lines.get(4).get("deleted").getAsLong());
+    JsonArray nodes = lines.get(10).getAsJsonArray("nodes");
+    assertEquals(3, nodes.size());
+    for (JsonElement e : nodes) {
+      assertEquals(leader, e.getAsJsonObject().get("leader").getAsString());
+    }
+    assertEquals(1, lines.get(11).get("rows").getAsLong(), "j/bin only: j/a was deleted");
+    assertEquals(export.toString(), lines.get(11).get("file").getAsString());
+    assertEquals(1, lines.get(12).get("rows").getAsLong());
+    // Times go to stderr: for "timing on" itself and the del after it.
+    assertEquals(2, r.errLines().stream().filter(l -> l.matches("\\(\\d+\\.\\d{3} ms\\)")).count(), r.err());
+
+    Run help = pipe("help\nhelp get\n", "json");
+    assertTrue(help.out().startsWith("commands:\n"), "help stays text for people: " + help.out());
+    assertTrue(help.out().contains("usage: get KEY"), help.out());
+  }
+
+  @Test
+  void settingsChangeTheOutputOfLaterCommands() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Shell shell =
+        new Shell(client, ShellCommand.settings("table", "linearizable", false, false), new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8), false);
+    assertTrue(shell.runLine("put set/k v1; set output json; get set/k; set output plain; get set/k; del set/k; set consistency lease"));
+    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(4, lines.size(), out.toString(StandardCharsets.UTF_8));
+    assertTrue(lines.get(0).matches("OK \\(revision \\d+\\)"), lines.get(0));
+    assertEquals("v1", JsonParser.parseString(lines.get(1)).getAsJsonObject().get("value").getAsString());
+    assertEquals("v1", lines.get(2));
+    assertEquals("deleted 1", lines.get(3));
+    assertEquals(Output.PLAIN, shell.settings.output);
+    assertEquals(ReadConsistency.LEASE, shell.settings.consistency);
+    assertEquals("", err.toString(StandardCharsets.UTF_8));
+
+    assertFalse(shell.runLine("set output xml"));
+    assertFalse(shell.runLine("set consistency strong"));
+    assertFalse(shell.runLine("timing maybe"));
+    assertFalse(shell.runLine("set colour red"));
+    assertEquals(Output.PLAIN, shell.settings.output, "a bad setting changes nothing");
+    assertEquals(ReadConsistency.LEASE, shell.settings.consistency);
+    assertLines(
+        err.toString(StandardCharsets.UTF_8).lines().toList(),
+        List.of("error: output must be table, plain or json, not 'xml'", "error: unknown consistency 'strong'; use one of .*",
+            "error: timing takes on or off, not 'maybe'", "error: set takes consistency or output, not 'colour'"));
+  }
+
+  @Test
+  void scanFromWithoutTo() throws Exception {
+    Run r = pipe("put ~from/a a\nput ~from/b b\nput ~from/c c\nscan ~from/b --limit 2\nscan ~from/c ~from/d\n", "plain");
+    assertEquals(0, r.status(), r.err());
+    assertEquals(List.of("~from/b\tb", "~from/c\tc", "~from/c\tc"), r.outLines().subList(3, r.outLines().size()));
+  }
+
+  @Test
+  void hexModeShowsEveryKeyAndValueAsHex() {
+    Run r = tern("", "shell", "--endpoints", endpoints, "--hex", "--output", "plain", "-c", "put hx/k 0x00ff; put hx/t text; get hx/k; get hx/t; scan --prefix hx/");
+    assertEquals(0, r.status(), r.err());
+    assertEquals(List.of("0x00ff", "0x74657874", "0x68782f6b\t0x00ff", "0x68782f74\t0x74657874"), r.outLines().subList(2, 6));
   }
 
   @Test
   void failedCommandsGiveOneLineErrorsAndNonZeroStatus() throws Exception {
-    Run r = pipe("put\nget \"\"\nfrobnicate\nscan --limit x\nget ok/after-errors --consistency stale\n", "table");
+    Run r = pipe("put\nget \"\"\nfrobnicate\nscan --limit x\nimport /no/such/file.jsonl\nget ok/after-errors --consistency stale\n", "table");
     assertEquals(1, r.status());
-    long errorLines = r.err().lines().filter(l -> l.startsWith("error: ")).count();
-    assertEquals(4, errorLines, r.err());
-    assertTrue(r.err().contains("unknown command 'frobnicate'"), r.err());
-    assertTrue(!r.err().contains("\tat "), "no stack traces: " + r.err());
-    assertTrue(r.out().contains("(not found)"), "commands after an error still run");
+    assertLines(
+        r.errLines(),
+        List.of("connected to .*", "error: put: wrong number of arguments", "usage: put KEY VALUE", "error: .*key.*", "error: unknown command 'frobnicate'; try help",
+            "error: --limit must be a positive number, not 'x'", "error: no such file: /no/such/file.jsonl"));
+    assertEquals("(not found)\n", r.out(), "commands after an error still run");
 
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-    String endpoints = String.join(",", cluster.endpoints());
-    assertEquals(0, Tern.run(new String[] {"shell", "--endpoints", endpoints, "-c", "put c/x 1; get c/x"}, o, e));
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("c/x"));
-    assertEquals(1, Tern.run(new String[] {"shell", "--endpoints", endpoints, "-c", "get"}, o, e));
+    assertEquals(0, tern("", "shell", "--endpoints", endpoints, "-c", "put c/x 1; get c/x").status());
+    assertEquals(1, tern("", "shell", "--endpoints", endpoints, "-c", "get").status());
     Path script = dir.resolve("script.tern");
     Files.writeString(script, "put s/1 one\n# a comment\nget s/1; del s/1\n");
-    out.reset();
-    assertEquals(0, Tern.run(new String[] {"shell", "--endpoints", endpoints, "--output", "plain", script.toString()}, o, e));
-    assertEquals("OK (revision", out.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("").substring(0, 12));
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("\none\ndeleted 1"), out.toString(StandardCharsets.UTF_8));
+    Run s = tern("", "shell", "--endpoints", endpoints, "--output", "plain", script.toString());
+    assertEquals(0, s.status(), s.err());
+    assertLines(s.outLines(), List.of("OK \\(revision \\d+\\)", "one", "deleted 1"));
+
+    Run missing = tern("", "shell", "--endpoints", endpoints, dir.resolve("nope.tern").toString());
+    assertEquals(1, missing.status());
+    assertEquals("error: no such file: " + dir.resolve("nope.tern") + "\n", missing.err());
+
     int[] free = LocalCluster.freePorts(1);
-    err.reset();
-    assertEquals(1, Tern.run(new String[] {"shell", "--endpoints", "127.0.0.1:" + free[0], "--timeout", "500", "-c", "get a"}, o, e));
-    assertTrue(
-        err.toString(StandardCharsets.UTF_8).contains("error: no leader reachable at 127.0.0.1:" + free[0] + " (is the cluster running?)"),
-        err.toString(StandardCharsets.UTF_8));
+    Run down = tern("", "shell", "--endpoints", "127.0.0.1:" + free[0], "--timeout", "500", "-c", "get a");
+    assertEquals(1, down.status());
+    assertEquals("error: no leader reachable at 127.0.0.1:" + free[0] + " (is the cluster running?)\n", down.err());
   }
 
   @Test
-  void importAndExportRoundTripOneHundredThousandBinaryKeys() throws Exception {
+  void pipedStdinThroughTheLauncher() {
+    Run r = tern("put launch/a 1\nget launch/a\nget launch/none\n", "shell", "--endpoints", endpoints, "--output", "json");
+    assertEquals(0, r.status(), r.err());
+    List<JsonObject> lines = jsonLines(r.out());
+    assertEquals(3, lines.size(), r.out());
+    assertEquals("1", lines.get(1).get("value").getAsString());
+    assertEquals(false, lines.get(2).get("found").getAsBoolean());
+    assertTrue(r.err().startsWith("connected to "), r.err());
+    assertFalse(r.out().contains("tern 127.0.0.1"), "no prompt on piped input");
+  }
+
+  @Test
+  void demoTakesPipedCommandsAndKeepsItsData() throws Exception {
+    Path data = dir.resolve("demo");
+    Run first = tern("put a 1\nget a\nmembers\n", "demo", "--nodes", "1", "--data-dir", data.toString());
+    assertEquals(0, first.status(), first.err());
+    List<String> out = first.outLines();
+    assertEquals("starting a 1-node TernKV cluster in " + data + " ...", out.get(0));
+    assertTrue(out.get(1).matches("endpoints: 127\\.0\\.0\\.1:\\d+"), out.get(1));
+    assertTrue(out.get(2).matches("leader: n1 at 127\\.0\\.0\\.1:\\d+"), out.get(2));
+    assertLines(
+        out.subList(5, out.size()),
+        List.of("OK \\(revision 1\\)", KV_HEADER, DASHES, kvRow("a", 1, "1"), "ID +CLIENT +RAFT +ROLE *", DASHES,
+            "n1 +127\\.0\\.0\\.1:\\d+ +127\\.0\\.0\\.1:\\d+ +voter +leader", "stopping the cluster \\.\\.\\.", Pattern.quote("stopped; data kept in " + data)));
+
+    Run again = tern("get a\n", "demo", "--nodes", "1", "--data-dir", data.toString());
+    assertEquals(0, again.status(), again.err());
+    assertTrue(again.outLines().stream().anyMatch(l -> l.matches(kvRow("a", 1, "1"))), "data kept: " + again.out());
+
+    Run wrongSize = tern("", "demo", "--nodes", "3", "--data-dir", data.toString());
+    assertEquals(1, wrongSize.status());
+    assertEquals("error: " + data + " holds a 1-node cluster, not 3 nodes; use another data directory\n", wrongSize.err());
+
+    for (String n : List.of("0", "10")) {
+      Run bad = tern("", "demo", "--nodes", n, "--data-dir", dir.resolve("never").toString());
+      assertEquals(2, bad.status());
+      assertEquals("error: --nodes must be between 1 and 9, was " + n + "\n", bad.err());
+    }
+    assertFalse(Files.exists(dir.resolve("never")), "a bad --nodes creates nothing");
+  }
+
+  @Test
+  void tabCompletesKeysThatReadBackAsTyped() throws Exception {
+    client.put("cmp/apple", "1");
+    client.put("cmp/apricot", "1");
+    client.put("cmp/two words", "1");
+    client.put("cmp/0xab", "1");
+    client.put(new byte[] {'c', 'm', 'p', '/', (byte) 0xff}, new byte[] {1});
+    Shell shell = new Shell(client, new Shell.Settings(), System.out, System.err, false);
+    assertEquals(Set.of("cmp/apple", "cmp/apricot"), complete(shell, "get cmp/ap"));
+    assertEquals(Set.of("cmp/0xab", "cmp/apple", "cmp/apricot"), complete(shell, "del cmp/"));
+  }
+
+  static Set<String> complete(Shell shell, String line) {
+    List<Candidate> candidates = new ArrayList<>();
+    new ShellCompleter(shell).complete(null, new DefaultParser().parse(line, line.length(), Parser.ParseContext.COMPLETE), candidates);
+    Set<String> values = new TreeSet<>();
+    candidates.forEach(c -> values.add(c.value()));
+    return values;
+  }
+
+  @Test
+  void interruptingAWaitingCommandPrintsOneCancelledLine() throws Exception {
+    int[] nobody = LocalCluster.freePorts(1);
+    try (TernClient unreachable = TernClient.builder().endpoints("127.0.0.1:" + nobody[0]).requestTimeout(Duration.ofSeconds(30)).build()) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      Shell shell =
+          new Shell(unreachable, ShellCommand.settings("table", "linearizable", false, false), new PrintStream(new ByteArrayOutputStream()),
+              new PrintStream(err, true, StandardCharsets.UTF_8), false);
+      AtomicBoolean ok = new AtomicBoolean(true);
+      Thread t = new Thread(() -> ok.set(shell.runLine("get k; put after 1")));
+      t.start();
+      Thread.sleep(300);
+      t.interrupt();
+      t.join(TimeUnit.SECONDS.toMillis(10));
+      assertFalse(t.isAlive(), "stopped long before the 30 s request timeout");
+      assertFalse(ok.get());
+      assertEquals("cancelled\n", err.toString(StandardCharsets.UTF_8), "one line, and the rest of the line skipped");
+    }
+  }
+
+  @Test
+  void importAndExportRoundTripOneHundredThousandRowsWithBinaryAndRepeatedKeys() throws Exception {
     int n = 100_000;
     Random random = new Random(42);
-    Path in = dir.resolve("in.jsonl");
-    Set<String> expected = new HashSet<>();
+    Map<String, String> expected = new HashMap<>(); // base64 key -> base64 value, the last line's
+    List<byte[]> keys = new ArrayList<>();
     StringBuilder b = new StringBuilder();
+    Base64.Encoder b64 = Base64.getEncoder();
     for (int i = 0; i < n; i++) {
+      byte[] key;
+      if (i % 10 == 9) {
+        key = keys.get(Math.max(0, i - 1 - random.nextInt(300))); // a key again, within a batch's reach
+      } else {
+        byte[] text = String.format("bulk/%06d", i).getBytes(StandardCharsets.UTF_8);
+        key = i % 7 == 0 ? Arrays.copyOf(text, text.length + 2) : text;
+        if (i % 7 == 0) {
+          key[text.length] = (byte) 0xff; // not UTF-8
+          key[text.length + 1] = (byte) 0xfe;
+        }
+      }
+      keys.add(key);
       byte[] value = new byte[1 + random.nextInt(32)];
       random.nextBytes(value);
-      String key = String.format("bulk/%06d", i);
-      String v64 = Base64.getEncoder().encodeToString(value);
-      b.append("{\"key\":\"").append(key).append("\",\"value\":{\"base64\":\"").append(v64).append("\"}}\n");
-      expected.add(key + "=" + v64);
+      String keyJson = i % 7 == 0 || i % 10 == 9 ? "{\"base64\":\"" + b64.encodeToString(key) + "\"}" : "\"" + new String(key, StandardCharsets.UTF_8) + "\"";
+      b.append("{\"key\":").append(keyJson).append(",\"value\":{\"base64\":\"").append(b64.encodeToString(value)).append("\"}}\n");
+      expected.put(b64.encodeToString(key), b64.encodeToString(value));
     }
+    Path in = dir.resolve("in.jsonl");
     Files.writeString(in, b);
     Path out = dir.resolve("out.jsonl");
     Run r = pipe("import " + in + "\nexport --prefix bulk/ " + out + "\n", "table");
     assertEquals(0, r.status(), r.err());
     assertTrue(r.err().contains("imported 100,000 rows"), r.err());
-    assertTrue(r.err().contains("exported 100,000 rows"), r.err());
-    Set<String> actual = new HashSet<>();
+    assertTrue(r.err().contains("exported " + String.format("%,d", expected.size()) + " rows"), r.err());
+    assertEquals(90_000, expected.size());
+    Map<String, String> actual = new HashMap<>();
     for (String line : Files.readAllLines(out)) {
       byte[][] kv = BulkIo.parseLine(line);
-      actual.add(new String(kv[0], StandardCharsets.UTF_8) + "=" + Base64.getEncoder().encodeToString(kv[1]));
+      actual.put(b64.encodeToString(kv[0]), b64.encodeToString(kv[1]));
     }
     assertEquals(expected, actual);
+    assertFalse(Files.exists(dir.resolve("out.jsonl.partial")));
   }
 
   @Test
@@ -189,10 +479,9 @@ class ShellIT {
     Files.write(in, lines);
     Run r = pipe("import " + in + "\n", "table");
     assertEquals(1, r.status());
-    assertTrue(r.err().contains("bad.jsonl:271: missing \"value\""), r.err());
+    assertEquals(in + ":271: missing \"value\" (270 rows before it were imported, none after)", r.errLines().get(1).substring("error: ".length()));
     List<KeyValue> written = client.range(KeyRange.prefix("bad/"), 0).kvs();
     assertEquals(270, written.size(), "every line before the bad one, none after");
     assertEquals("bad/269", written.get(written.size() - 1).keyUtf8());
-    assertTrue(Arrays.asList(r.err().split("\n")).stream().anyMatch(l -> l.contains("270 rows before it were imported")), r.err());
   }
 }

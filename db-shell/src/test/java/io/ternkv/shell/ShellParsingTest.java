@@ -2,12 +2,13 @@ package io.ternkv.shell;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ShellParsingTest {
@@ -50,11 +51,72 @@ class ShellParsingTest {
 
   @Test
   void showsTextOrHex() {
-    assertEquals("hello world", Values.show("hello world".getBytes(StandardCharsets.UTF_8), false));
+    assertEquals("hello", Values.show("hello".getBytes(StandardCharsets.UTF_8), false));
+    assertEquals("héllo/wörld", Values.show("héllo/wörld".getBytes(StandardCharsets.UTF_8), false));
     assertEquals("0x68656c6c6f", Values.show("hello".getBytes(StandardCharsets.UTF_8), true));
     assertEquals("0x00ff", Values.show(new byte[] {0, (byte) 0xff}, false));
-    assertEquals("0x0a", Values.show(new byte[] {'\n'}, false), "controls are not shown raw");
     assertEquals("0xc3", Values.show(new byte[] {(byte) 0xc3}, false), "invalid UTF-8 is hex");
+  }
+
+  @Test
+  void showsTextThatWouldReadBackOtherwiseQuotedWithEscapes() {
+    assertEquals("\"0xab\"", show("0xab"), "not the single byte 0xAB");
+    assertEquals("\"0XAB\"", show("0XAB"));
+    assertEquals("\"--limit\"", show("--limit"), "not an option");
+    assertEquals("\"\"", show(""), "empty is visible");
+    assertEquals("\"\"", Values.show(new byte[0], true), "empty in hex mode is not \"0x\" (which reads as text)");
+    assertEquals("\"two words\"", show("two words"));
+    assertEquals("\"tab\\there\"", show("tab\there"));
+    assertEquals("\"line\\nbreak\\r\"", show("line\nbreak\r"));
+    assertEquals("\"say \\\"hi\\\"\"", show("say \"hi\""));
+    assertEquals("\"a;b\"", show("a;b"));
+    assertEquals("\"it's\"", show("it's"));
+    assertEquals("\"\\x00\\x1b[31m\"", show("\u0000\u001b[31m"), "controls never reach the terminal raw");
+    assertEquals("\"abc\\xe2\\x80\\xaedef\"", show("abc\u202Edef"), "a bidi override is shown as its bytes");
+    assertEquals("\"a\\xe2\\x80\\x8bb\"", show("a\u200Bb"), "a zero-width space is visible");
+    assertEquals("\"a\\xc2\\xa0b\"", show("a\u00A0b"), "a no-break space does not pass for a space");
+    assertEquals("back\\slash", show("back\\slash"), "a backslash outside quotes is literal");
+    assertEquals("\"back\\\\slash \"", show("back\\slash "), "but doubled inside quotes");
+  }
+
+  private static String show(String text) {
+    return Values.show(text.getBytes(StandardCharsets.UTF_8), false);
+  }
+
+  @Test
+  void everyShownValueReadsBackAsTheSameBytes() {
+    List<byte[]> values = new ArrayList<>();
+    for (String s :
+        List.of("0xab", "0x", "0X00", "--x", "-", "", " ", "  lead", "trail ", "a b", "tab\t", "\n", "\r\n", "\"", "'", "\\", "\\\"",
+            ";", "#hash", "\u202Eevil", "\u2066x\u2069", "\u200B", "\uFEFFbom", "\u00A0", "\u3000", "\u2028", "\uE000", "\u0085",
+            "日本語", "emoji \uD83D\uDE00", "e\u0301", "\u007f", "plain")) {
+      values.add(s.getBytes(StandardCharsets.UTF_8));
+    }
+    values.add(new byte[] {(byte) 0xab});
+    values.add(new byte[] {0, (byte) 0xff, 0x30, 0x78});
+    Random random = new Random(7);
+    String alphabet = "ab0x- \t\n\"';\\\u202E\u200Bé";
+    for (int i = 0; i < 2000; i++) {
+      if (i % 2 == 0) {
+        byte[] b = new byte[random.nextInt(8)];
+        random.nextBytes(b);
+        values.add(b);
+      } else {
+        StringBuilder b = new StringBuilder();
+        for (int n = random.nextInt(8); n > 0; n--) {
+          b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        values.add(b.toString().getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    for (byte[] value : values) {
+      for (boolean hex : new boolean[] {false, true}) {
+        String shown = Values.show(value, hex);
+        List<Tokenizer.Word> words = Tokenizer.statements("put k " + shown).get(0);
+        assertEquals(3, words.size(), "one word: " + shown);
+        assertArrayEquals(value, Values.parse(words.get(2)), "read back: " + shown);
+      }
+    }
   }
 
   @Test
@@ -99,6 +161,17 @@ class ShellParsingTest {
     Args many = new Args("get", Tokenizer.statements("a b").get(0));
     assertMessage("usage: get KEY", () -> many.done(1, 1));
     assertMessage("unknown consistency", () -> Args.parseLevel("strong"));
-    assertFalse(ShellHelp.overview().isEmpty());
+  }
+
+  @Test
+  void helpNamesEveryCommandAndExplainsEach() {
+    String overview = ShellHelp.overview();
+    for (String command : List.of("put", "get", "del", "scan", "status", "members", "import", "export", "set", "timing", "help", "exit")) {
+      assertTrue(overview.lines().anyMatch(l -> l.startsWith("  " + command + " ") || l.equals("  " + command)), command + " in:\n" + overview);
+      assertTrue(ShellHelp.of(command).startsWith("usage: " + command), ShellHelp.of(command));
+    }
+    assertEquals(ShellHelp.COMMANDS.keySet().size(), overview.lines().filter(l -> l.startsWith("  ")).count(), overview);
+    assertTrue(ShellHelp.of("put").startsWith("usage: put KEY VALUE\n"), ShellHelp.of("put"));
+    assertMessage("unknown command 'nope'", () -> ShellHelp.of("nope"));
   }
 }

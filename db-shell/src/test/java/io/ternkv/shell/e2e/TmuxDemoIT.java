@@ -1,5 +1,7 @@
 package io.ternkv.shell.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,28 +11,50 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
  * A person's first minute, in a real terminal: {@code ./tern demo} runs inside tmux, the test
- * types a command, completes a key with Tab, reads the answer from the screen, and exits.
- * (.ci/run installs tmux.)
+ * types a command, completes a key with Tab, reads the answer from the screen, and exits; and
+ * Ctrl-C stops a running import and gives the prompt back. (.ci/run installs tmux.)
  */
 class TmuxDemoIT {
   private final String socket = "ternkv-test-" + ProcessHandle.current().pid();
 
-  @Test
-  void demoInATerminalTakesCommandsCompletesKeysAndExitsCleanly() throws Exception {
+  /** Starts {@code ./tern demo} in a tmux session, on {@code javaHome}'s java if given. */
+  private Path startDemo(Optional<Path> javaHome, int nodes) throws Exception {
     assumeTrue(run("tmux", "-V").startsWith("tmux"), "tmux is not installed");
     Path root = Path.of(System.getProperty("user.dir")).getParent();
     assertTrue(Files.isExecutable(root.resolve("tern")), "no ./tern at " + root);
     Path home = Files.createTempDirectory("ternkv-tmux-");
+    String path = javaHome.map(j -> "PATH='" + j.resolve("bin") + "':\"$PATH\" ").orElse("");
     String cmd =
-        "cd '" + root + "' && HOME='" + home + "' TERN_SKIP_BUILD=1 ./tern demo --data-dir '" + home.resolve("demo")
-            + "'; echo DEMO-EXITED-$?; sleep 60";
+        "cd '" + root + "' && " + path + "HOME='" + home + "' TERN_SKIP_BUILD=1 ./tern demo --nodes " + nodes + " --data-dir '"
+            + home.resolve("demo") + "'; echo DEMO-EXITED-$?; sleep 60";
     run("tmux", "-L", socket, "new-session", "-d", "-s", "demo", "-x", "160", "-y", "45", cmd);
+    return home;
+  }
+
+  @Test
+  void demoInATerminalTakesCommandsCompletesKeysAndExitsCleanly() throws Exception {
+    firstMinute(Optional.empty());
+  }
+
+  /** JDK 22 and later answer System.console() differently; the terminal must still be found. */
+  @Test
+  void demoInATerminalOnJdk22OrLater() throws Exception {
+    Optional<Path> jdk = LauncherIT.jdk22OrLater();
+    assumeTrue(jdk.isPresent(), "no JDK 22 or later installed beside " + System.getProperty("java.home"));
+    firstMinute(jdk);
+  }
+
+  private void firstMinute(Optional<Path> java) throws Exception {
+    Path home = startDemo(java, 3);
     try {
       await("the shell prompt", s -> s.contains("tern 127.0.0.1:"), 90);
       keys("put greeting hello", "Enter");
@@ -47,6 +71,41 @@ class TmuxDemoIT {
     }
   }
 
+  @Test
+  void ctrlCStopsAnImportAndGivesThePromptBack() throws Exception {
+    Path home = startDemo(Optional.empty(), 1);
+    try {
+      Path big = home.resolve("big.jsonl");
+      StringBuilder b = new StringBuilder();
+      for (int i = 1; i <= 400_000; i++) {
+        b.append("{\"key\":\"big/").append(i).append("\",\"value\":\"v\"}\n");
+      }
+      Files.writeString(big, b);
+      await("the shell prompt", s -> s.contains("tern 127.0.0.1:"), 90);
+      keys("import " + big, "Enter");
+      await("the progress bar", s -> s.contains("import ["), 60);
+      keys("C-c");
+      Pattern cancelled = Pattern.compile("cancelled: import stopped: ([\\d,]+) rows imported, every row up to line (\\d+) of .*; none after");
+      String screen = await("one line saying how far the import got", s -> cancelled.matcher(s).find(), 30);
+      Matcher m = cancelled.matcher(screen);
+      assertTrue(m.find());
+      long rows = Long.parseLong(m.group(1).replace(",", ""));
+      assertEquals(rows, Long.parseLong(m.group(2)), "one row per line");
+      assertTrue(rows < 400_000, "stopped before the end");
+      assertFalse(screen.contains("error:"), screen);
+      // The next command runs at once: nothing is still importing behind it.
+      keys("get big/" + (rows + 1), "Enter");
+      await("the next command's answer and a prompt", s -> s.contains("(not found)") && s.strip().endsWith(">"), 30);
+      Thread.sleep(1000);
+      screen = screen();
+      assertTrue(screen.strip().endsWith(">"), "the prompt stays clean, no progress drawn over it later:\n" + screen);
+      keys("exit", "Enter");
+      await("the demo to stop", s -> s.contains("DEMO-EXITED-0"), 60);
+    } finally {
+      run("tmux", "-L", socket, "kill-server");
+    }
+  }
+
   private void keys(String... keys) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket, "send-keys", "-t", "demo"));
     cmd.addAll(List.of(keys));
@@ -57,13 +116,13 @@ class TmuxDemoIT {
     return run("tmux", "-L", socket, "capture-pane", "-p", "-t", "demo", "-S", "-100");
   }
 
-  private void await(String what, Predicate<String> condition, int seconds) throws Exception {
+  private String await(String what, Predicate<String> condition, int seconds) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     String last = "";
     while (System.nanoTime() < deadline) {
       last = screen();
       if (condition.test(last)) {
-        return;
+        return last;
       }
       Thread.sleep(200);
     }

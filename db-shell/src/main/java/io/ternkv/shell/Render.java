@@ -1,0 +1,177 @@
+package io.ternkv.shell;
+
+import com.google.gson.JsonObject;
+import io.ternkv.client.ClusterStatus;
+import io.ternkv.client.DeleteResult;
+import io.ternkv.client.KeyValue;
+import io.ternkv.client.Member;
+import io.ternkv.client.WriteResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Formats command results in one output format: {@code table} for people, {@code plain} (one
+ * result per line, values in the form the shell reads back) for pipes, {@code json} (one object
+ * per line) for programs. Every method returns whole lines, each ending in a newline, or nothing.
+ *
+ * <p>Kept apart from the client calls so each format can be tested without a cluster.
+ * Threading: immutable.
+ */
+final class Render {
+  /** A key with its value and counters, as the shell shows them. */
+  record Entry(byte[] key, byte[] value, long createRevision, long modRevision, long version) {
+    static Entry of(KeyValue kv) {
+      return new Entry(kv.key(), kv.value(), kv.createRevision(), kv.modRevision(), kv.version());
+    }
+  }
+
+  /** One member and what it said about itself, or a null status when it could not be reached. */
+  record NodeStatus(Member member, ClusterStatus status) {}
+
+  private final Output output;
+  private final boolean hex;
+
+  Render(Output output, boolean hex) {
+    this.output = output;
+    this.hex = hex;
+  }
+
+  String put(byte[] key, WriteResult w) {
+    if (output == Output.JSON) {
+      return json(ordered("op", "put", "key", Output.jsonBytes(key), "revision", w.revision(), "index", w.raftIndex()));
+    }
+    return "OK (revision " + w.revision() + ")\n";
+  }
+
+  String get(byte[] key, Optional<Entry> kv) {
+    return switch (output) {
+      case JSON -> kv.isEmpty()
+          ? json(ordered("op", "get", "key", Output.jsonBytes(key), "found", false))
+          : json(entryJson("get", kv.get()));
+      case PLAIN -> kv.map(v -> show(v.value())).orElse("(not found)") + "\n";
+      case TABLE -> kv.map(v -> entryTable(List.of(v))).orElse("(not found)\n");
+    };
+  }
+
+  String del(byte[] key, DeleteResult d) {
+    if (output == Output.JSON) {
+      return json(ordered("op", "del", "key", Output.jsonBytes(key), "deleted", d.deleted(), "revision", d.header().revision()));
+    }
+    return "deleted " + d.deleted() + "\n";
+  }
+
+  String scan(List<Entry> kvs, boolean more) {
+    switch (output) {
+      case JSON -> {
+        List<JsonObject> list = new ArrayList<>();
+        kvs.forEach(kv -> list.add(entryJson(null, kv)));
+        return json(ordered("op", "scan", "kvs", Output.array(list), "more", more));
+      }
+      case PLAIN -> {
+        StringBuilder b = new StringBuilder();
+        kvs.forEach(kv -> b.append(show(kv.key())).append('\t').append(show(kv.value())).append('\n'));
+        return b.toString();
+      }
+      default -> {
+        String table = kvs.isEmpty() ? "(no keys)\n" : entryTable(kvs);
+        return more ? table + "(more keys; raise --limit or scan from after the last key)\n" : table;
+      }
+    }
+  }
+
+  /** @param leaderId the leader's id, or empty when unknown */
+  String members(List<Member> members, String leaderId) {
+    if (output == Output.JSON) {
+      List<JsonObject> list = new ArrayList<>();
+      for (Member m : members) {
+        list.add(
+            Output.object(
+                ordered("id", m.id(), "client", m.clientAddress(), "raft", m.raftAddress(), "voter", m.voter(), "leader", m.id().equals(leaderId))));
+      }
+      return json(ordered("op", "members", "members", Output.array(list)));
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (Member m : members) {
+      rows.add(List.of(m.id(), m.clientAddress(), m.raftAddress(), m.voter() ? "voter" : "learner", m.id().equals(leaderId) ? "leader" : ""));
+    }
+    return Output.table(List.of("ID", "CLIENT", "RAFT", "ROLE", ""), rows);
+  }
+
+  String status(List<NodeStatus> nodes) {
+    List<List<String>> rows = new ArrayList<>();
+    List<JsonObject> json = new ArrayList<>();
+    for (NodeStatus n : nodes) {
+      Member m = n.member();
+      ClusterStatus s = n.status();
+      if (s == null) {
+        rows.add(List.of(m.id(), m.clientAddress(), "unreachable", "-", "-", "-", "-", "-"));
+        json.add(Output.object(ordered("id", m.id(), "client", m.clientAddress(), "role", "unreachable")));
+        continue;
+      }
+      String role = s.role().name().toLowerCase(Locale.ROOT);
+      rows.add(
+          List.of(s.nodeId(), m.clientAddress(), role, Long.toString(s.term()), s.leaderId().orElse("-"), Long.toString(s.commitIndex()),
+              Long.toString(s.appliedIndex()), Long.toString(s.snapshotIndex())));
+      json.add(
+          Output.object(
+              ordered("id", s.nodeId(), "client", m.clientAddress(), "role", role, "term", s.term(), "leader", s.leaderId().orElse(""),
+                  "commit_index", s.commitIndex(), "applied_index", s.appliedIndex(), "snapshot_index", s.snapshotIndex())));
+    }
+    if (output == Output.JSON) {
+      return json(ordered("op", "status", "nodes", Output.array(json)));
+    }
+    return Output.table(List.of("ID", "CLIENT", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "SNAPSHOT"), rows);
+  }
+
+  /** An import's or export's result: a JSON line, or nothing (the summary went to stderr). */
+  String bulk(String op, String file, long rows) {
+    return output == Output.JSON ? json(ordered("op", op, "file", file, "rows", rows)) : "";
+  }
+
+  private String show(byte[] bytes) {
+    return Values.show(bytes, hex);
+  }
+
+  private String entryTable(List<Entry> kvs) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Entry kv : kvs) {
+      rows.add(
+          List.of(show(kv.key()), Long.toString(kv.createRevision()), Long.toString(kv.modRevision()), Long.toString(kv.version()),
+              show(kv.value())));
+    }
+    return Output.table(List.of("KEY", "CREATE", "MOD", "VERSION", "VALUE"), rows);
+  }
+
+  private static JsonObject entryJson(String op, Entry kv) {
+    Map<String, Object> f = Output.fields();
+    if (op != null) {
+      f.put("op", op);
+    }
+    f.put("key", Output.jsonBytes(kv.key()));
+    f.put("value", Output.jsonBytes(kv.value()));
+    f.put("create_revision", kv.createRevision());
+    f.put("mod_revision", kv.modRevision());
+    f.put("version", kv.version());
+    return Output.object(f);
+  }
+
+  private static String json(Map<String, Object> fields) {
+    return json(Output.object(fields));
+  }
+
+  private static String json(JsonObject o) {
+    return o + "\n";
+  }
+
+  /** An insertion-ordered map from alternating keys and values, so JSON fields keep their order. */
+  private static Map<String, Object> ordered(Object... keyValues) {
+    Map<String, Object> m = Output.fields();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      m.put((String) keyValues[i], keyValues[i + 1]);
+    }
+    return m;
+  }
+}
