@@ -5,13 +5,17 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.ternkv.client.ErrorCode;
+import io.ternkv.client.InvalidArgumentException;
 import io.ternkv.client.KeyRange;
 import io.ternkv.client.KeyValue;
 import io.ternkv.client.RangeResult;
 import io.ternkv.client.ReadConsistency;
+import io.ternkv.client.RequestTimeoutException;
 import io.ternkv.client.TernClient;
 import io.ternkv.client.TernException;
-import io.ternkv.client.WriteResult;
+import io.ternkv.client.Txn;
+import io.ternkv.client.TxnOp;
+import io.ternkv.client.TxnResult;
 import io.ternkv.server.apply.RequestLimits;
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
@@ -37,6 +41,8 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code import} and {@code export} of JSON-lines files: one {@code {"key": K, "value": V}} per
@@ -82,10 +88,18 @@ class BulkIo {
     private final transient Row row;
     private final int applied;
 
-    BatchFailedException(Row row, int applied, Throwable cause) {
-      super(Errors.message(cause), cause);
+    private final boolean outcomeUnknown;
+
+    BatchFailedException(Row row, int applied, String message, Throwable cause, boolean outcomeUnknown) {
+      super(message, cause);
       this.row = row;
       this.applied = applied;
+      this.outcomeUnknown = outcomeUnknown;
+    }
+
+    /** Whether the batch may have been applied after all (the request timed out). */
+    boolean outcomeUnknown() {
+      return outcomeUnknown;
     }
 
     /** The failed row (the batch's first failed row by line, or its first row if unknown). */
@@ -183,37 +197,45 @@ class BulkIo {
   }
 
   /**
-   * Writes one batch and waits for every row of it, even when the thread is interrupted (the flag
-   * is kept for the caller), so that what was applied is known exactly. No two rows of a batch
-   * have the same key, so they may be applied in any order; rows are not atomic as a group.
+   * Writes one batch as one transaction, so it is applied whole or not at all, and waits for it
+   * even when the thread is interrupted (the flag is kept for the caller), so that what was
+   * applied is known. No two rows of a batch have the same key.
    *
-   * @throws BatchFailedException naming the failed row and how many of the batch are applied
+   * @throws BatchFailedException naming the rejected row (the batch's first when the server does
+   *     not say which) with 0 rows of the batch applied; after a timeout the batch may or may not
+   *     have been applied, which {@link BatchFailedException#outcomeUnknown()} says
    */
   void writeBatch(List<Row> rows) throws BatchFailedException {
-    List<CompletableFuture<WriteResult>> puts = new ArrayList<>(rows.size());
+    List<TxnOp> puts = new ArrayList<>(rows.size());
     for (Row r : rows) {
-      try {
-        puts.add(client.putAsync(r.key(), r.value()));
-      } catch (RuntimeException e) {
-        puts.add(CompletableFuture.failedFuture(e));
-      }
+      puts.add(TxnOp.put(r.key(), r.value()));
     }
-    int applied = 0;
-    BatchFailedException failed = null;
-    for (int i = 0; i < rows.size(); i++) {
-      try {
-        puts.get(i).join(); // not interruptible: the batch is always waited for to the end
-        applied++;
-      } catch (CompletionException | CancellationException e) {
-        if (failed == null) {
-          failed = new BatchFailedException(rows.get(i), 0, e instanceof CompletionException ? e.getCause() : e);
+    CompletableFuture<TxnResult> written;
+    try {
+      written = client.txnAsync(Txn.builder().then(puts).build());
+    } catch (RuntimeException e) {
+      written = CompletableFuture.failedFuture(e);
+    }
+    try {
+      written.join(); // not interruptible: the batch is always waited for to the end
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      Matcher op = TXN_OP.matcher(String.valueOf(cause.getMessage()));
+      Row row = rows.get(0);
+      String why = Errors.message(cause);
+      if (cause instanceof InvalidArgumentException && op.find()) {
+        int i = Integer.parseInt(op.group(1));
+        if (i < rows.size()) {
+          row = rows.get(i);
+          why = cause.getMessage().substring(op.end());
         }
       }
-    }
-    if (failed != null) {
-      throw new BatchFailedException(failed.row(), applied, failed.getCause());
+      throw new BatchFailedException(row, 0, why, cause, cause instanceof RequestTimeoutException);
     }
   }
+
+  /** How the server names a transaction's op in an error: {@code success[12].key ...}. */
+  private static final Pattern TXN_OP = Pattern.compile("^success\\[(\\d+)\\](?:: |\\.)");
 
   /** The state of one import: the batch being filled and what is known applied. */
   private final class Importer {
@@ -275,13 +297,24 @@ class BulkIo {
       long first = batch.get(0).line();
       long last = batch.get(batch.size() - 1).line();
       long total = applied + e.applied();
-      String where =
-          batch.size() == 1
-              ? String.format(Locale.ROOT, "%,d rows imported, all before line %d; none after", total, first)
-              : String.format(
-                  Locale.ROOT,
-                  "%,d rows imported: all before line %d, and %d of the %d rows on lines %d-%d; none after",
-                  total, first, e.applied(), batch.size(), first, last);
+      String where;
+      if (e.outcomeUnknown()) {
+        where =
+            String.format(
+                Locale.ROOT,
+                "%,d rows imported, all before line %d; the %d rows on lines %d-%d may or may not"
+                    + " have been applied, as one; none after",
+                total, first, batch.size(), first, last);
+      } else if (batch.size() == 1) {
+        where = String.format(Locale.ROOT, "%,d rows imported, all before line %d; none after", total, first);
+      } else {
+        where =
+            String.format(
+                Locale.ROOT,
+                "%,d rows imported, all before line %d; none of lines %d-%d (written as one"
+                    + " transaction), none after",
+                total, first, first, last);
+      }
       return new ImportException(
           String.format(Locale.ROOT, "%s:%d: rejected: %s (%s)", file, e.row().line(), e.getMessage(), where), total, e);
     }

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Import and export against a real one-node LocalCluster over gRPC: cancellation by interrupt,
- * rows the server rejects, rows rejected before sending, and repeated keys. Values over 1 KiB are
+ * rows the server rejects (with their whole batch, one transaction), rows rejected before sending,
+ * and repeated keys. Values over 1 KiB are
  * rejected by this cluster, so a rejected row is cheap to make.
  */
 class BulkIoIT {
@@ -239,13 +240,14 @@ class BulkIoIT {
     BulkIo.ImportException e = assertThrows(BulkIo.ImportException.class, () -> bulk(sink()).importFile(file));
     assertEquals(
         file + ":400: rejected: value is 1025 bytes; the limit is 1024 bytes"
-            + " (511 rows imported: all before line 257, and 255 of the 256 rows on lines 257-512; none after)",
+            + " (256 rows imported, all before line 257; none of lines 257-512 (written as one"
+            + " transaction), none after)",
         e.getMessage());
-    assertEquals(511, e.rowsImported());
+    assertEquals(256, e.rowsImported());
     List<String> written = keys("rej/");
-    assertEquals(511, written.size());
+    assertEquals(256, written.size());
     assertFalse(written.contains("rej/0400"));
-    assertEquals("rej/0512", written.get(written.size() - 1), "nothing after the failed batch");
+    assertEquals("rej/0256", written.get(written.size() - 1), "nothing of the rejected batch or after it");
   }
 
   @Test

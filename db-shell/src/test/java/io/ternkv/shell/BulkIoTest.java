@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ternkv.client.InvalidArgumentException;
+import io.ternkv.client.RequestTimeoutException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,13 +34,26 @@ class BulkIoTest {
 
   /** Records batches; fails the row on {@code failLine} (0: none) as a server would. */
   BulkIo recording(long failLine) {
+    return recording(failLine, false);
+  }
+
+  /**
+   * Records batches; the batch holding {@code failLine} fails as one transaction the server
+   * rejects, or, when {@code timesOut}, as one whose outcome is unknown.
+   */
+  BulkIo recording(long failLine, boolean timesOut) {
     return new BulkIo(null, new PrintStream(err, true, StandardCharsets.UTF_8), false) {
       @Override
       void writeBatch(List<BulkIo.Row> rows) throws BatchFailedException {
         batches.add(List.copyOf(rows));
         for (BulkIo.Row r : rows) {
           if (r.line() == failLine) {
-            throw new BatchFailedException(r, rows.size() - 1, new InvalidArgumentException("value is too large", null));
+            Throwable cause =
+                timesOut
+                    ? new RequestTimeoutException("request timed out after 10000 ms", null)
+                    : new InvalidArgumentException("value is too large", null);
+            // A timeout names no row: the batch's first stands for it, as in writeBatch.
+            throw new BatchFailedException(timesOut ? rows.get(0) : r, 0, cause.getMessage(), cause, timesOut);
           }
         }
       }
@@ -159,11 +173,29 @@ class BulkIoTest {
     Files.write(file, lines);
     BulkIo.ImportException e = assertThrows(BulkIo.ImportException.class, () -> recording(400).importFile(file));
     assertEquals(
-        file + ":400: rejected: value is too large (511 rows imported: all before line 257, and 255 of the 256 rows on lines 257-512;"
-            + " none after)",
+        file + ":400: rejected: value is too large (256 rows imported, all before line 257; none of"
+            + " lines 257-512 (written as one transaction), none after)",
         e.getMessage());
-    assertEquals(511, e.rowsImported());
+    assertEquals(256, e.rowsImported());
     assertEquals(2, batches.size(), "nothing sent after the failed batch");
+  }
+
+  @Test
+  void aBatchThatTimedOutIsReportedAsMaybeApplied() throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (int i = 1; i <= 600; i++) {
+      lines.add(line("k" + i, "v"));
+    }
+    Path file = dir.resolve("timeout.jsonl");
+    Files.write(file, lines);
+    BulkIo.ImportException e =
+        assertThrows(BulkIo.ImportException.class, () -> recording(300, true).importFile(file));
+    assertEquals(
+        file + ":257: rejected: request timed out after 10000 ms (256 rows imported, all before line"
+            + " 257; the 256 rows on lines 257-512 may or may not have been applied, as one; none"
+            + " after)",
+        e.getMessage());
+    assertEquals(256, e.rowsImported());
   }
 
   @Test

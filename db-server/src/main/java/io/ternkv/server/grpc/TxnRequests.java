@@ -111,7 +111,11 @@ final class TxnRequests {
       switch (op.getOpCase()) {
         case PUT -> {
           limits.checkKey(where + ".key", op.getPut().getKey().size());
-          limits.checkValue(op.getPut().getValue().size());
+          try {
+            limits.checkValue(op.getPut().getValue().size());
+          } catch (InvalidRequestException e) {
+            throw new InvalidRequestException(where + ": " + e.getMessage());
+          }
           puts.add(op.getPut().getKey().toByteArray());
           steps.add(
               TxnStep.newBuilder()
