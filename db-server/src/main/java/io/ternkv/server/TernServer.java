@@ -31,6 +31,14 @@ public final class TernServer implements AutoCloseable {
   private final KvService kv;
   private volatile boolean closed;
 
+  /**
+   * The system property that sizes the JVM's common pool. Processes running nodes set it to at
+   * least 2 before anything uses the pool (the {@code tern} launcher, the test and benchmark JVMs);
+   * see {@link #start}.
+   */
+  public static final String COMMON_POOL_PARALLELISM =
+      "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   private TernServer(ServerConfig config, RaftNode raft, Server grpc, KvService kv) {
     this.config = config;
     this.raft = raft;
@@ -46,6 +54,17 @@ public final class TernServer implements AutoCloseable {
   public static TernServer start(ServerConfig config) throws IOException {
     Files.createDirectories(config.dataDir());
     LOG.info("{}: starting with {}", config.nodeId(), config);
+    if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
+      // Ratis runs follower appends as CompletableFuture async stages without an executor; with
+      // a common pool of one thread (any machine with two cores or fewer) the JDK starts a new
+      // thread for each, which doubled replication latency in our measurements.
+      LOG.warn(
+          "{}: the JVM's common pool has parallelism {}; start it with -D{}=2 for faster"
+              + " replication",
+          config.nodeId(),
+          java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(),
+          COMMON_POOL_PARALLELISM);
+    }
     RaftNode raft = RaftNode.start(config);
     Server grpc;
     KvService kv = new KvService(config.nodeId(), raft, config.limits());
