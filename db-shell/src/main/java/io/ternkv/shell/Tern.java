@@ -1,5 +1,6 @@
 package io.ternkv.shell;
 
+import io.ternkv.server.TernServer;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -80,6 +81,12 @@ public final class Tern implements Runnable {
 
   /** Runs and exits with the command's status. */
   public static void main(String[] args) {
+    // Before anything touches the common pool: on a machine with two cores or fewer it would have
+    // one thread, and Ratis would start a new thread for every follower append.
+    if (System.getProperty(TernServer.COMMON_POOL_PARALLELISM) == null
+        && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(TernServer.COMMON_POOL_PARALLELISM, "2");
+    }
     // Libraries that log through java.util.logging would otherwise write to the terminal.
     java.util.logging.LogManager.getLogManager().reset();
     java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);

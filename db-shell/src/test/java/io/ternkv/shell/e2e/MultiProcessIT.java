@@ -59,6 +59,11 @@ class MultiProcessIT {
       for (int i = 0; i < 3; i++) {
         assertEquals(0, cluster.terminate(i), "exit code of node " + (i + 1));
       }
+      // The launcher sized the common pool before Ratis could use it (see Tern.main).
+      for (int i = 0; i < 3; i++) {
+        String log = java.nio.file.Files.readString(cluster.log(i));
+        assertTrue(!log.contains("common pool has parallelism"), "node " + (i + 1) + " warned: " + cluster.log(i));
+      }
       passed = true;
     } finally {
       if (passed) {
