@@ -24,7 +24,14 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @State(Scope.Benchmark)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xms1g",
+      "-Xmx1g",
+      "-XX:+UseParallelGC",
+      "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2"
+    })
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 3, time = 5)
 public class WriteBenchmark extends ClusterBenchmark {

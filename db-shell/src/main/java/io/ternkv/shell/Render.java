@@ -5,6 +5,7 @@ import io.ternkv.client.ClusterStatus;
 import io.ternkv.client.DeleteResult;
 import io.ternkv.client.KeyValue;
 import io.ternkv.client.Member;
+import io.ternkv.client.TxnResult;
 import io.ternkv.client.WriteResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,6 +128,46 @@ final class Render {
   }
 
   /** An import's or export's result: a JSON line, or nothing (the summary went to stderr). */
+  /** A transaction's outcome, then one line (or JSON item) per operation of the branch that ran. */
+  String txn(TxnSyntax.Parsed parsed, TxnResult r) {
+    List<TxnSyntax.Op> ops = r.succeeded() ? parsed.then() : parsed.orElse();
+    if (output == Output.JSON) {
+      List<JsonObject> items = new ArrayList<>();
+      for (int i = 0; i < ops.size() && i < r.results().size(); i++) {
+        TxnSyntax.Op op = ops.get(i);
+        TxnResult.OpResult res = r.results().get(i);
+        items.add(
+            switch (op.kind()) {
+              case PUT -> Output.object(ordered("op", "put", "key", Output.jsonBytes(op.key())));
+              case DEL -> Output.object(ordered("op", "del", "key", Output.jsonBytes(op.key()), "deleted", res.deleted()));
+              case DEL_PREFIX -> Output.object(ordered("op", "del", "prefix", Output.jsonBytes(op.key()), "deleted", res.deleted()));
+              case GET -> res.kv().isEmpty()
+                  ? Output.object(ordered("op", "get", "key", Output.jsonBytes(op.key()), "found", false))
+                  : entryJson("get", Entry.of(res.kv().get()));
+            });
+      }
+      return json(ordered("op", "txn", "succeeded", r.succeeded(), "revision", r.header().revision(), "results", Output.array(items)));
+    }
+    StringBuilder b = new StringBuilder();
+    b.append(r.succeeded() ? "succeeded" : "compare failed, ran else")
+        .append(" (revision ")
+        .append(r.header().revision())
+        .append(")\n");
+    for (int i = 0; i < ops.size() && i < r.results().size(); i++) {
+      TxnSyntax.Op op = ops.get(i);
+      TxnResult.OpResult res = r.results().get(i);
+      b.append(
+          switch (op.kind()) {
+            case PUT -> "put " + show(op.key()) + ": OK";
+            case DEL -> "del " + show(op.key()) + ": deleted " + res.deleted();
+            case DEL_PREFIX -> "del --prefix " + show(op.key()) + ": deleted " + res.deleted();
+            case GET -> "get " + show(op.key()) + ": " + res.kv().map(kv -> show(kv.value())).orElse("(not found)");
+          });
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
   String bulk(String op, String file, long rows) {
     return output == Output.JSON ? json(ordered("op", op, "file", file, "rows", rows)) : "";
   }

@@ -126,7 +126,7 @@ final class Shell {
 
   private static boolean isWrite(List<Tokenizer.Word> words) {
     String command = words.get(0).text().toLowerCase(Locale.ROOT);
-    return command.equals("put") || command.equals("del") || command.equals("delete");
+    return command.equals("put") || command.equals("del") || command.equals("delete") || command.equals("txn");
   }
 
   private void error(Exception e) {
@@ -148,6 +148,10 @@ final class Shell {
       case "get" -> get(args);
       case "del", "delete" -> del(args);
       case "scan" -> scan(args);
+      case "txn" -> {
+        TxnSyntax.Parsed parsed = TxnSyntax.parse(words.subList(1, words.size()));
+        out.print(render().txn(parsed, client.txn(parsed.txn())));
+      }
       case "status" -> status(args);
       case "members" -> members(args);
       case "import" -> {

@@ -19,6 +19,13 @@ final class ShellHelp {
         "scan",
         "scan [--prefix P | FROM [TO]] [--limit N] [--consistency LEVEL]",
         "Lists keys in order: under a prefix, or from FROM (inclusive) to TO (exclusive). Default limit 100.");
+    add(
+        "txn",
+        TxnSyntax.USAGE,
+        "Runs a transaction atomically, at one revision: if every COMPARE holds, the ops after 'then', else those after 'else'. "
+            + "COMPARE is 'exists KEY', 'absent KEY', or 'version|create|mod|value KEY =|!=|<|> OPERAND' (a missing key has version, create and mod 0). "
+            + "OP is 'put KEY VALUE', 'del KEY', 'del --prefix P' or 'get KEY'. "
+            + "Example: txn if mod counter = 7 then put counter 8 else get counter");
     add("status", "status", "Shows every member's role, term, commit and applied index.");
     add("members", "members", "Lists the cluster's members and the leader.");
     add(

@@ -302,6 +302,44 @@ class ShellIT {
   }
 
   @Test
+  void txnComparesThenRunsOneBranchAtomically() throws Exception {
+    Run r =
+        pipe(
+            "put tx/counter 7\n"
+                + "txn if value tx/counter = 7 and absent tx/lock then put tx/counter 8 put tx/lock me get tx/counter else get tx/counter\n"
+                + "txn if value tx/counter = 7 then put tx/counter 9 else get tx/counter , del tx/lock\n"
+                + "txn then del --prefix tx/\n"
+                + "get tx/counter\n",
+            "plain");
+    assertEquals(0, r.status(), r.err());
+    assertLines(
+        r.outLines(),
+        List.of(
+            "OK \\(revision \\d+\\)",
+            "succeeded \\(revision \\d+\\)",
+            "put tx/counter: OK",
+            "put tx/lock: OK",
+            "get tx/counter: 8",
+            "compare failed, ran else \\(revision \\d+\\)",
+            "get tx/counter: 8",
+            "del tx/lock: deleted 1",
+            "succeeded \\(revision \\d+\\)",
+            "del --prefix tx/: deleted 1",
+            "\\(not found\\)"));
+
+    Run json = pipe("txn if absent tx/j then put tx/j 1 get tx/j\n", "json");
+    JsonObject o = JsonParser.parseString(json.out().strip()).getAsJsonObject();
+    assertTrue(o.get("succeeded").getAsBoolean(), json.out());
+    assertEquals("1", o.getAsJsonArray("results").get(1).getAsJsonObject().get("value").getAsString());
+
+    Run bad = pipe("txn if mod tx/j == x then put tx/j 2\ntxn if version tx/j = 1 put tx/j 2\n", "plain");
+    assertEquals(1, bad.status());
+    assertLines(
+        bad.errLines().stream().filter(l -> !l.startsWith("connected to ")).toList(),
+        List.of("error: txn: 'x' is not a number", "error: txn: expected 'then' or 'and' at 'put'; usage: txn .*"));
+  }
+
+  @Test
   void scanFromWithoutTo() throws Exception {
     Run r = pipe("put ~from/a a\nput ~from/b b\nput ~from/c c\nscan ~from/b --limit 2\nscan ~from/c ~from/d\n", "plain");
     assertEquals(0, r.status(), r.err());
