@@ -13,13 +13,15 @@ public final class KeyValue {
   private final long createRevision;
   private final long modRevision;
   private final long version;
+  private final long lease;
 
-  KeyValue(ByteString key, ByteString value, long createRevision, long modRevision, long version) {
+  KeyValue(ByteString key, ByteString value, long createRevision, long modRevision, long version, long lease) {
     this.key = key;
     this.value = value;
     this.createRevision = createRevision;
     this.modRevision = modRevision;
     this.version = version;
+    this.lease = lease;
   }
 
   /** The key's bytes (a copy). */
@@ -62,6 +64,11 @@ public final class KeyValue {
     return version;
   }
 
+  /** The lease the key is attached to, or 0 for none. */
+  public long lease() {
+    return lease;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof KeyValue kv
@@ -69,12 +76,13 @@ public final class KeyValue {
         && value.equals(kv.value)
         && createRevision == kv.createRevision
         && modRevision == kv.modRevision
-        && version == kv.version;
+        && version == kv.version
+        && lease == kv.lease;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(key, value, createRevision, modRevision, version);
+    return Objects.hash(key, value, createRevision, modRevision, version, lease);
   }
 
   /** Shows the key and the value's size, never the value itself. */
@@ -90,6 +98,7 @@ public final class KeyValue {
         + modRevision
         + ", version="
         + version
+        + (lease == 0 ? "" : ", lease=" + lease)
         + "}";
   }
 

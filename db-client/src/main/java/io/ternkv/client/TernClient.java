@@ -9,6 +9,12 @@ import io.ternkv.proto.v1.DeleteResponse;
 import io.ternkv.proto.v1.GetRequest;
 import io.ternkv.proto.v1.GetResponse;
 import io.ternkv.proto.v1.KVGrpc;
+import io.ternkv.proto.v1.LeaseGrantRequest;
+import io.ternkv.proto.v1.LeaseGrpc;
+import io.ternkv.proto.v1.LeaseKeepAliveRequest;
+import io.ternkv.proto.v1.LeaseRevokeRequest;
+import io.ternkv.proto.v1.LeaseTimeToLiveRequest;
+import io.ternkv.proto.v1.LeasesRequest;
 import io.ternkv.proto.v1.MembersRequest;
 import io.ternkv.proto.v1.PutRequest;
 import io.ternkv.proto.v1.RangeRequest;
@@ -93,12 +99,26 @@ public final class TernClient implements AutoCloseable {
 
   /** Like {@link #putAsync(byte[], byte[])}, acknowledged at the given level. */
   public CompletableFuture<WriteResult> putAsync(byte[] key, byte[] value, WriteConsistency consistency) {
+    return putAsync(key, value, 0, consistency);
+  }
+
+  /**
+   * Like {@link #putAsync(byte[], byte[])}, attaching the key to a lease: the key is deleted when
+   * the lease expires or is revoked.
+   *
+   * @param lease a lease id from {@link #leaseGrant}; 0 for none
+   * @return a future failing with a {@link TernException} of code {@link
+   *     ErrorCode#FAILED_PRECONDITION} when the lease does not exist
+   */
+  public CompletableFuture<WriteResult> putAsync(
+      byte[] key, byte[] value, long lease, WriteConsistency consistency) {
     PutRequest request =
         PutRequest.newBuilder()
             .setKey(bytes(key, "key"))
             .setValue(bytes(value, "value"))
             .setWriteId(nextWriteId())
             .setConsistency(Wire.write(consistency))
+            .setLease(lease)
             .build();
     return caller.call(KVGrpc.getPutMethod(), request).thenApply(r -> new WriteResult(seen(r.getHeader())));
   }
@@ -111,6 +131,11 @@ public final class TernClient implements AutoCloseable {
   /** Blocking {@link #putAsync(byte[], byte[], WriteConsistency)}. */
   public WriteResult put(byte[] key, byte[] value, WriteConsistency consistency) {
     return await(putAsync(key, value, consistency));
+  }
+
+  /** Blocking put attached to a lease; see {@link #putAsync(byte[], byte[], long, WriteConsistency)}. */
+  public WriteResult put(byte[] key, byte[] value, long lease) {
+    return await(putAsync(key, value, lease, WriteConsistency.MAJORITY));
   }
 
   /** Blocking put of UTF-8 strings. */
@@ -358,6 +383,119 @@ public final class TernClient implements AutoCloseable {
   /** Blocking {@link #compareAndDeleteAsync(byte[], long)}. */
   public boolean compareAndDelete(byte[] key, long expectedModRevision) {
     return await(compareAndDeleteAsync(key, expectedModRevision));
+  }
+
+  // ---- leases
+
+  /**
+   * Grants a lease. Keys put with its id are deleted when it expires or is revoked.
+   *
+   * @param ttl at least one second; the lease expires once this long passes without a keep-alive
+   * @return a future failing with {@link InvalidArgumentException} for a TTL out of range
+   */
+  public CompletableFuture<Lease> leaseGrantAsync(Duration ttl) {
+    Objects.requireNonNull(ttl, "ttl");
+    LeaseGrantRequest request =
+        LeaseGrantRequest.newBuilder().setTtlMs(ttl.toMillis()).setWriteId(nextWriteId()).build();
+    return caller
+        .call(LeaseGrpc.getLeaseGrantMethod(), request)
+        .thenApply(
+            r -> {
+              seen(r.getHeader());
+              return new Lease(r.getId(), Duration.ofMillis(r.getTtlMs()));
+            });
+  }
+
+  /** Blocking {@link #leaseGrantAsync(Duration)}. */
+  public Lease leaseGrant(Duration ttl) {
+    return await(leaseGrantAsync(ttl));
+  }
+
+  /**
+   * Ends a lease now and deletes its keys at one revision.
+   *
+   * @return a future of how many keys were deleted; failing with a {@link TernException} of code
+   *     {@link ErrorCode#FAILED_PRECONDITION} when the lease does not exist
+   */
+  public CompletableFuture<Long> leaseRevokeAsync(long id) {
+    LeaseRevokeRequest request =
+        LeaseRevokeRequest.newBuilder().setId(id).setWriteId(nextWriteId()).build();
+    return caller
+        .call(LeaseGrpc.getLeaseRevokeMethod(), request)
+        .thenApply(
+            r -> {
+              seen(r.getHeader());
+              return r.getDeleted();
+            });
+  }
+
+  /** Blocking {@link #leaseRevokeAsync(long)}. */
+  public long leaseRevoke(long id) {
+    return await(leaseRevokeAsync(id));
+  }
+
+  /**
+   * Renews a lease once, on the leader.
+   *
+   * @return a future of the renewed TTL, or empty when the lease no longer exists
+   */
+  public CompletableFuture<Optional<Duration>> leaseKeepAliveOnceAsync(long id) {
+    return caller
+        .call(
+            LeaseGrpc.getLeaseKeepAliveMethod(),
+            LeaseKeepAliveRequest.newBuilder().setId(id).build())
+        .thenApply(
+            r -> r.getTtlMs() > 0 ? Optional.of(Duration.ofMillis(r.getTtlMs())) : Optional.empty());
+  }
+
+  /** Blocking {@link #leaseKeepAliveOnceAsync(long)}. */
+  public Optional<Duration> leaseKeepAliveOnce(long id) {
+    return await(leaseKeepAliveOnceAsync(id));
+  }
+
+  /**
+   * Keeps a lease alive in the background (renewing every third of its TTL) until the returned
+   * handle is closed or the lease turns out to be gone.
+   */
+  public KeepAlive keepAlive(Lease lease) {
+    Objects.requireNonNull(lease, "lease");
+    return new KeepAlive(this, lease, caller.timer());
+  }
+
+  /**
+   * What the leader knows of a lease.
+   *
+   * @param withKeys also list the keys attached to it
+   */
+  public CompletableFuture<LeaseInfo> leaseTimeToLiveAsync(long id, boolean withKeys) {
+    return caller
+        .call(
+            LeaseGrpc.getLeaseTimeToLiveMethod(),
+            LeaseTimeToLiveRequest.newBuilder().setId(id).setKeys(withKeys).build())
+        .thenApply(
+            r ->
+                new LeaseInfo(
+                    r.getId(),
+                    r.getTtlMs() < 0 ? Optional.empty() : Optional.of(Duration.ofMillis(r.getTtlMs())),
+                    Duration.ofMillis(r.getGrantedTtlMs()),
+                    r.getKeysList().stream().map(ByteString::toByteArray).toList()));
+  }
+
+  /** Blocking {@link #leaseTimeToLiveAsync(long, boolean)}. */
+  public LeaseInfo leaseTimeToLive(long id, boolean withKeys) {
+    return await(leaseTimeToLiveAsync(id, withKeys));
+  }
+
+  /** Every lease's id, in order. */
+  public CompletableFuture<List<Long>> leasesAsync() {
+    return caller
+        .call(LeaseGrpc.getLeasesMethod(), LeasesRequest.getDefaultInstance())
+        .thenApply(r -> List.copyOf(r.getIdsList()));
+  }
+
+  /** Blocking {@link #leasesAsync()}. */
+  public List<Long> leases() {
+    return await(leasesAsync());
   }
 
   // ---- cluster

@@ -24,14 +24,23 @@ public final class TxnOp {
 
   /** Stores {@code value} under {@code key}. */
   public static TxnOp put(byte[] key, byte[] value) {
+    return put(key, value, 0);
+  }
+
+  /**
+   * Stores {@code value} under {@code key}, attached to a lease (0: none). A lease that does not
+   * exist fails the whole transaction with FAILED_PRECONDITION.
+   */
+  public static TxnOp put(byte[] key, byte[] value, long lease) {
     return new TxnOp(
         io.ternkv.proto.v1.TxnOp.newBuilder()
             .setPut(
                 TxnPut.newBuilder()
                     .setKey(copy(key, "key"))
-                    .setValue(copy(value, "value")))
+                    .setValue(copy(value, "value"))
+                    .setLease(lease))
             .build(),
-        "put " + KeyValue.showKey(key));
+        "put " + KeyValue.showKey(key) + (lease == 0 ? "" : " with lease " + lease));
   }
 
   /** Deletes one key; its result says whether it existed. */

@@ -25,7 +25,8 @@ final class Wire {
   }
 
   static KeyValue keyValue(io.ternkv.proto.v1.KeyValue kv) {
-    return new KeyValue(kv.getKey(), kv.getValue(), kv.getCreateRevision(), kv.getModRevision(), kv.getVersion());
+    return new KeyValue(
+        kv.getKey(), kv.getValue(), kv.getCreateRevision(), kv.getModRevision(), kv.getVersion(), kv.getLease());
   }
 
   static TxnResult txnResult(io.ternkv.proto.v1.TxnResponse r, ResponseHeader header) {

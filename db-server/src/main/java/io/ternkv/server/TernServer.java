@@ -5,6 +5,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.ternkv.server.apply.RequestLimits;
 import io.ternkv.server.grpc.ClusterService;
 import io.ternkv.server.grpc.KvService;
+import io.ternkv.server.grpc.LeaseService;
+import io.ternkv.server.lease.LeaseKeeper;
 import io.ternkv.server.raft.NodeStatus;
 import io.ternkv.server.raft.RaftNode;
 import java.io.IOException;
@@ -29,6 +31,7 @@ public final class TernServer implements AutoCloseable {
   private final RaftNode raft;
   private final Server grpc;
   private final KvService kv;
+  private final LeaseKeeper leases;
   private volatile boolean closed;
 
   /**
@@ -39,11 +42,13 @@ public final class TernServer implements AutoCloseable {
   public static final String COMMON_POOL_PARALLELISM =
       "java.util.concurrent.ForkJoinPool.common.parallelism";
 
-  private TernServer(ServerConfig config, RaftNode raft, Server grpc, KvService kv) {
+  private TernServer(
+      ServerConfig config, RaftNode raft, Server grpc, KvService kv, LeaseKeeper leases) {
     this.config = config;
     this.raft = raft;
     this.grpc = grpc;
     this.kv = kv;
+    this.leases = leases;
   }
 
   /**
@@ -68,12 +73,14 @@ public final class TernServer implements AutoCloseable {
     RaftNode raft = RaftNode.start(config);
     Server grpc;
     KvService kv = new KvService(config.nodeId(), raft, config.limits());
+    LeaseKeeper leases = new LeaseKeeper(config.nodeId(), raft, config.electionTimeoutMax());
     try {
       grpc =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()))
               .addService(kv)
               .addService(new ClusterService(config.nodeId(), raft))
+              .addService(new LeaseService(config.nodeId(), raft, kv, leases))
               // Room for the largest valid put or transaction, so an oversized one reaches our
               // validation and gets INVALID_ARGUMENT with the limit named.
               .maxInboundMessageSize(
@@ -85,6 +92,7 @@ public final class TernServer implements AutoCloseable {
               .start();
     } catch (IOException | RuntimeException e) {
       kv.close();
+      leases.close();
       raft.close();
       throw new IOException(
           "cannot listen for clients on " + config.clientAddress() + ": " + e.getMessage(), e);
@@ -94,7 +102,7 @@ public final class TernServer implements AutoCloseable {
         config.nodeId(),
         config.clientAddress(),
         config.raftAddress());
-    return new TernServer(config, raft, grpc, kv);
+    return new TernServer(config, raft, grpc, kv, leases);
   }
 
   /** This node's configuration. */
@@ -147,6 +155,7 @@ public final class TernServer implements AutoCloseable {
     LOG.info("{}: killed", config.nodeId());
     grpc.shutdownNow();
     kv.close();
+    leases.close();
     try {
       raft.crash();
     } catch (IOException e) {
@@ -172,6 +181,7 @@ public final class TernServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     kv.close();
+    leases.close();
     try {
       raft.close();
     } catch (IOException e) {

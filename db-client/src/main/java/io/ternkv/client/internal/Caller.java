@@ -80,6 +80,16 @@ public final class Caller implements AutoCloseable {
     return result;
   }
 
+  /**
+   * The client's timer thread: for short, non-blocking tasks only.
+   *
+   * @throws IllegalStateException when the client is closed
+   */
+  public ScheduledExecutorService timer() {
+    checkOpen();
+    return timer;
+  }
+
   /** The address the next call goes to first (the leader, once found). */
   public String currentEndpoint() {
     return current.get();

@@ -13,6 +13,6 @@ final class DeleteOp {
     boolean existed = w.remove(delete.getKey().toByteArray());
     long revision = existed ? before.revision() + 1 : before.revision();
     w.setApplied(new AppliedState(term, index, revision));
-    return new ApplyResult(revision, existed ? 1 : 0, null, null);
+    return new ApplyResult(revision, existed ? 1 : 0, null, null, null);
   }
 }

@@ -11,6 +11,9 @@ final class PutOp {
   private PutOp() {}
 
   static ApplyResult apply(KvStore.Writer w, PutCommand put, AppliedState before, long term, long index) {
+    if (put.getLease() != 0 && w.lease(put.getLease()).isEmpty()) {
+      return ApplyResult.refused(w, before, term, index, ApplyResult.noLease(put.getLease()));
+    }
     long revision = before.revision() + 1;
     write(w, put, revision);
     w.setApplied(new AppliedState(term, index, revision));
@@ -27,6 +30,7 @@ final class PutOp {
             .setCreateRevision(prev.map(StoredValue::getCreateRevision).orElse(revision))
             .setModRevision(revision)
             .setVersion(prev.map(StoredValue::getVersion).orElse(0L) + 1)
+            .setLease(put.getLease())
             .build();
     w.put(key, next);
   }

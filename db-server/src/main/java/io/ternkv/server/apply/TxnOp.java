@@ -34,6 +34,13 @@ final class TxnOp {
       }
     }
     List<TxnStep> steps = succeeded ? txn.getSuccessList() : txn.getFailureList();
+    // All or nothing: a put to a missing lease refuses the whole transaction before any step.
+    for (TxnStep step : steps) {
+      long lease = step.hasPut() ? step.getPut().getLease() : 0;
+      if (lease != 0 && w.lease(lease).isEmpty()) {
+        return ApplyResult.refused(w, before, term, index, ApplyResult.noLease(lease));
+      }
+    }
     long revision = before.revision() + 1;
     boolean wrote = false;
     List<TxnResult.StepResult> results = new ArrayList<>(steps.size());
@@ -67,7 +74,7 @@ final class TxnOp {
     }
     long after = wrote ? revision : before.revision();
     w.setApplied(new AppliedState(term, index, after));
-    return new ApplyResult(after, 0, null, new TxnResult(succeeded, List.copyOf(results)));
+    return new ApplyResult(after, 0, null, new TxnResult(succeeded, List.copyOf(results)), null);
   }
 
   private static long delete(KvStore.Writer w, DeleteRange d) {

@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.ternkv.proto.v1.NotLeader;
+import io.ternkv.server.FailedPreconditionException;
 import io.ternkv.server.InvalidRequestException;
 import io.ternkv.server.NotLeaderException;
 import io.ternkv.server.ServerBusyException;
@@ -45,6 +46,9 @@ final class ErrorMapper {
     }
     if (e instanceof UnavailableException) {
       return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof FailedPreconditionException) {
+      return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
     }
     if (e instanceof ServerBusyException) {
       return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException();

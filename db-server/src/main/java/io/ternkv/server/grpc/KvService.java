@@ -27,6 +27,7 @@ import io.ternkv.proto.v1.TxnRequest;
 import io.ternkv.proto.v1.TxnResponse;
 import io.ternkv.proto.v1.WriteConsistency;
 import io.ternkv.proto.v1.WriteId;
+import io.ternkv.server.FailedPreconditionException;
 import io.ternkv.server.InvalidRequestException;
 import io.ternkv.server.UnavailableException;
 import io.ternkv.server.apply.RequestLimits;
@@ -79,7 +80,10 @@ public final class KvService extends KVGrpc.KVImplBase {
           Command command =
               Command.newBuilder()
                   .setPut(
-                      PutCommand.newBuilder().setKey(request.getKey()).setValue(request.getValue()))
+                      PutCommand.newBuilder()
+                          .setKey(request.getKey())
+                          .setValue(request.getValue())
+                          .setLease(TxnRequests.checkLease(request.getLease(), "lease")))
                   .build();
           return write(command, request.hasWriteId() ? request.getWriteId() : null, request.getConsistency())
               .thenApply(o -> PutResponse.newBuilder().setHeader(writeHeader(o)).build());
@@ -193,7 +197,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         });
   }
 
-  private CompletableFuture<WriteOutcome> write(
+  CompletableFuture<WriteOutcome> write(
       Command command, WriteId id, WriteConsistency consistency) {
     if (id != null && id.getClientId().size() != 16) {
       throw new InvalidRequestException("write_id.client_id must be 16 bytes");
@@ -204,9 +208,16 @@ public final class KvService extends KVGrpc.KVImplBase {
     long waitNanos = waitNanos();
     CompletableFuture<WriteOutcome> written =
         raft.write(
-            command,
-            id == null ? null : id.getClientId().toByteArray(),
-            id == null ? 0 : id.getSequence());
+                command,
+                id == null ? null : id.getClientId().toByteArray(),
+                id == null ? 0 : id.getSequence())
+            .thenApply(
+                o -> {
+                  if (o.result().refused() != null) {
+                    throw new FailedPreconditionException(o.result().refused());
+                  }
+                  return o;
+                });
     if (consistency != WriteConsistency.WRITE_ALL) {
       return written;
     }
@@ -294,7 +305,7 @@ public final class KvService extends KVGrpc.KVImplBase {
     return b.build();
   }
 
-  private ResponseHeader writeHeader(WriteOutcome o) {
+  ResponseHeader writeHeader(WriteOutcome o) {
     return ResponseHeader.newBuilder()
         .setNodeId(nodeId)
         .setRevision(o.result().revision())
@@ -304,7 +315,7 @@ public final class KvService extends KVGrpc.KVImplBase {
   }
 
   /** The position the view reflects: exactly what the data read from it shows. */
-  private ResponseHeader readHeader(KvStore.ReadView view) {
+  ResponseHeader readHeader(KvStore.ReadView view) {
     AppliedState at = view.applied();
     return ResponseHeader.newBuilder()
         .setNodeId(nodeId)
@@ -321,10 +332,11 @@ public final class KvService extends KVGrpc.KVImplBase {
         .setCreateRevision(v.getCreateRevision())
         .setModRevision(v.getModRevision())
         .setVersion(v.getVersion())
+        .setLease(v.getLease())
         .build();
   }
 
-  private <T> void run(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
+  <T> void run(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
     CompletableFuture<T> future;
     try {
       future = call.get();

@@ -122,7 +122,8 @@ final class TxnRequests {
                   .setPut(
                       PutCommand.newBuilder()
                           .setKey(op.getPut().getKey())
-                          .setValue(op.getPut().getValue()))
+                          .setValue(op.getPut().getValue())
+                          .setLease(checkLease(op.getPut().getLease(), where)))
                   .build());
         }
         case DELETE -> {
@@ -163,6 +164,13 @@ final class TxnRequests {
     }
     checkNoKeyWrittenTwice(puts, deletes, singleKey, name);
     return steps;
+  }
+
+  static long checkLease(long lease, String where) {
+    if (lease < 0) {
+      throw new InvalidRequestException(where + ": lease must not be negative");
+    }
+    return lease;
   }
 
   private static boolean isSingleKey(TxnDelete d) {

@@ -1,6 +1,7 @@
 package io.ternkv.server.storage;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.ternkv.proto.raft.v1.StoredLease;
 import io.ternkv.proto.raft.v1.StoredValue;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -9,6 +10,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,14 +45,21 @@ public final class KvStore implements AutoCloseable {
   private static final String META_REVISION = "revision";
   private static final String META_GENERATION = "data.generation";
   private static final String DATA_MAP_PREFIX = "kv.";
+  private static final String LEASE_MAP_PREFIX = "lease.";
+  private static final String LEASE_KEY_MAP_PREFIX = "leasekey.";
   private static final long SNAPSHOT_MAGIC = 0x54_45_52_4E_53_4E_41_50L; // "TERNSNAP"
-  private static final int SNAPSHOT_FORMAT = 1;
+  /** Format 2 adds the leases after the keys; format 1 snapshots (no leases) still restore. */
+  private static final int SNAPSHOT_FORMAT = 2;
 
   private final Path file;
   private final MVStore store;
   private final MVMap<String, Long> meta;
   /** The live data map; replaced as a whole when a snapshot is restored. */
   private volatile MVMap<byte[], byte[]> kv;
+  /** Lease id to {@link StoredLease}; replaced with {@link #kv}. */
+  private volatile MVMap<Long, byte[]> leases;
+  /** Which keys each lease holds: 8-byte lease id followed by the key; derived from {@link #kv}. */
+  private volatile MVMap<byte[], byte[]> leaseKeys;
   private final Writer writer = new Writer();
   private final Object lock = new Object();
 
@@ -71,10 +80,14 @@ public final class KvStore implements AutoCloseable {
                 .valueType(LongDataType.INSTANCE));
     long generation = meta.getOrDefault(META_GENERATION, 0L);
     this.kv = dataMap(generation);
+    this.leases = leaseMap(generation);
+    this.leaseKeys = leaseKeyMap(generation);
     // Maps of older generations are left by restores that readers might still have been using.
     for (String name : store.getMapNames()) {
-      if (name.startsWith(DATA_MAP_PREFIX) && !name.equals(DATA_MAP_PREFIX + generation)) {
-        store.removeMap(name);
+      for (String prefix : List.of(DATA_MAP_PREFIX, LEASE_MAP_PREFIX, LEASE_KEY_MAP_PREFIX)) {
+        if (name.startsWith(prefix) && !name.equals(prefix + generation)) {
+          store.removeMap(name);
+        }
       }
     }
     this.applied =
@@ -208,10 +221,12 @@ public final class KvStore implements AutoCloseable {
   public AppliedState writeSnapshot(OutputStream out) throws IOException {
     AppliedState at;
     Cursor<byte[], byte[]> cursor;
+    Cursor<Long, byte[]> leaseCursor;
     synchronized (lock) {
       commitLocked();
       at = applied;
       cursor = kv.cursor(null);
+      leaseCursor = leases.cursor(null);
     }
     CRC32 crc = new CRC32();
     DataOutputStream data =
@@ -233,6 +248,17 @@ public final class KvStore implements AutoCloseable {
     }
     data.writeInt(-1);
     data.writeLong(count);
+    long leaseCount = 0;
+    while (leaseCursor.hasNext()) {
+      long id = leaseCursor.next();
+      byte[] lease = leaseCursor.getValue();
+      data.writeLong(id);
+      data.writeInt(lease.length);
+      data.write(lease);
+      leaseCount++;
+    }
+    data.writeLong(-1);
+    data.writeLong(leaseCount);
     data.flush();
     new DataOutputStream(out).writeLong(crc.getValue());
     out.flush();
@@ -254,7 +280,7 @@ public final class KvStore implements AutoCloseable {
       throw new IOException("not a TernKV snapshot");
     }
     int format = data.readInt();
-    if (format != SNAPSHOT_FORMAT) {
+    if (format != 1 && format != SNAPSHOT_FORMAT) {
       throw new IOException("unknown snapshot format " + format);
     }
     AppliedState at = new AppliedState(data.readLong(), data.readLong(), data.readLong());
@@ -262,9 +288,13 @@ public final class KvStore implements AutoCloseable {
     // leaves the live data untouched, and no reader ever sees a half-restored store.
     long generation = meta.getOrDefault(META_GENERATION, 0L) + 1;
     MVMap<byte[], byte[]> next = dataMap(generation);
+    MVMap<Long, byte[]> nextLeases = leaseMap(generation);
+    MVMap<byte[], byte[]> nextLeaseKeys = leaseKeyMap(generation);
     boolean switched = false;
     try {
       next.clear();
+      nextLeases.clear();
+      nextLeaseKeys.clear();
       long count = 0;
       for (int keyLen; (keyLen = data.readInt()) >= 0; count++) {
         byte[] key = data.readNBytes(keyLen);
@@ -274,9 +304,32 @@ public final class KvStore implements AutoCloseable {
           throw new IOException("snapshot truncated");
         }
         next.put(key, value);
+        long lease;
+        try {
+          lease = StoredValue.parseFrom(value).getLease();
+        } catch (InvalidProtocolBufferException e) {
+          throw new IOException("snapshot holds a corrupt value record", e);
+        }
+        if (lease != 0) {
+          nextLeaseKeys.put(leaseKey(lease, key), EMPTY);
+        }
       }
       if (data.readLong() != count) {
         throw new IOException("snapshot entry count mismatch");
+      }
+      if (format >= 2) {
+        long leaseCount = 0;
+        for (long id; (id = data.readLong()) >= 0; leaseCount++) {
+          int len = data.readInt();
+          byte[] lease = data.readNBytes(len);
+          if (lease.length != len) {
+            throw new IOException("snapshot truncated");
+          }
+          nextLeases.put(id, lease);
+        }
+        if (data.readLong() != leaseCount) {
+          throw new IOException("snapshot lease count mismatch");
+        }
       }
       long expected = crc.getValue();
       if (new DataInputStream(buffered).readLong() != expected) {
@@ -284,6 +337,8 @@ public final class KvStore implements AutoCloseable {
       }
       synchronized (lock) {
         kv = next;
+        leases = nextLeases;
+        leaseKeys = nextLeaseKeys;
         meta.put(META_GENERATION, generation);
         writer.setApplied(at);
         commitLocked();
@@ -294,7 +349,69 @@ public final class KvStore implements AutoCloseable {
     } finally {
       if (!switched) {
         store.removeMap(next);
+        store.removeMap(nextLeases);
+        store.removeMap(nextLeaseKeys);
       }
+    }
+  }
+
+  private MVMap<Long, byte[]> leaseMap(long generation) {
+    return store.openMap(
+        LEASE_MAP_PREFIX + generation,
+        new MVMap.Builder<Long, byte[]>()
+            .keyType(LongDataType.INSTANCE)
+            .valueType(BytesType.INSTANCE));
+  }
+
+  private MVMap<byte[], byte[]> leaseKeyMap(long generation) {
+    return store.openMap(
+        LEASE_KEY_MAP_PREFIX + generation,
+        new MVMap.Builder<byte[], byte[]>()
+            .keyType(BytesType.INSTANCE)
+            .valueType(BytesType.INSTANCE));
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+
+  /** The lease-key index entry: the lease id, big-endian (ids are positive), then the key. */
+  private static byte[] leaseKey(long lease, byte[] key) {
+    return ByteBuffer.allocate(8 + key.length).putLong(lease).put(key).array();
+  }
+
+  /** Every lease id, in order. */
+  public List<Long> leaseIds() {
+    return List.copyOf(leases.keyList());
+  }
+
+  /** A lease, if it exists. */
+  public Optional<StoredLease> lease(long id) {
+    return Optional.ofNullable(leases.get(id)).map(KvStore::decodeLease);
+  }
+
+  /** The keys attached to a lease, in order. */
+  public List<byte[]> leaseKeys(long id) {
+    return keysOf(leaseKeys, id);
+  }
+
+  private static List<byte[]> keysOf(MVMap<byte[], byte[]> index, long lease) {
+    List<byte[]> out = new ArrayList<>();
+    byte[] from = leaseKey(lease, EMPTY);
+    Cursor<byte[], byte[]> c = index.cursor(from);
+    while (c.hasNext()) {
+      byte[] k = c.next();
+      if (ByteBuffer.wrap(k, 0, 8).getLong() != lease) {
+        break;
+      }
+      out.add(Arrays.copyOfRange(k, 8, k.length));
+    }
+    return out;
+  }
+
+  private static StoredLease decodeLease(byte[] raw) {
+    try {
+      return StoredLease.parseFrom(raw);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt stored lease", e);
     }
   }
 
@@ -365,18 +482,55 @@ public final class KvStore implements AutoCloseable {
         }
         doomed.add(key);
       }
-      doomed.forEach(kv::remove);
+      doomed.forEach(this::remove);
       return doomed.size();
     }
 
-    /** Stores a key's value record. */
+    /** Stores a key's value record, moving it to the record's lease (if any). */
     public void put(byte[] key, StoredValue value) {
-      kv.put(key, value.toByteArray());
+      byte[] old = kv.put(key, value.toByteArray());
+      long before = old == null ? 0 : decode(old).getLease();
+      if (before != value.getLease()) {
+        if (before != 0) {
+          leaseKeys.remove(leaseKey(before, key));
+        }
+        if (value.getLease() != 0) {
+          leaseKeys.put(leaseKey(value.getLease(), key), EMPTY);
+        }
+      }
     }
 
-    /** Removes a key; returns whether it existed. */
+    /** Removes a key (and its lease attachment); returns whether it existed. */
     public boolean remove(byte[] key) {
-      return kv.remove(key) != null;
+      byte[] old = kv.remove(key);
+      if (old == null) {
+        return false;
+      }
+      long lease = decode(old).getLease();
+      if (lease != 0) {
+        leaseKeys.remove(leaseKey(lease, key));
+      }
+      return true;
+    }
+
+    /** A lease, seeing the mutations made so far. */
+    public Optional<StoredLease> lease(long id) {
+      return KvStore.this.lease(id);
+    }
+
+    /** Creates or replaces a lease. */
+    public void putLease(long id, StoredLease lease) {
+      leases.put(id, lease.toByteArray());
+    }
+
+    /** Removes a lease record (its keys are removed by the caller, one by one). */
+    public void removeLease(long id) {
+      leases.remove(id);
+    }
+
+    /** The keys attached to a lease, seeing the mutations made so far. */
+    public List<byte[]> leaseKeys(long id) {
+      return keysOf(leaseKeys, id);
     }
 
     /** Records the entry and revision the data now reflects, in the same commit as the data. */

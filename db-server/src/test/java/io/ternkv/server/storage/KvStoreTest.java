@@ -42,6 +42,82 @@ class KvStoreTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  static Command grant(long ttlMs) {
+    return Command.newBuilder()
+        .setLeaseGrant(io.ternkv.proto.raft.v1.LeaseGrantCommand.newBuilder().setTtlMs(ttlMs))
+        .build();
+  }
+
+  static Command putWithLease(String key, String value, long lease) {
+    return Command.newBuilder()
+        .setPut(PutCommand.newBuilder().setKey(utf8(key)).setValue(utf8(value)).setLease(lease))
+        .build();
+  }
+
+  static Command revoke(long id) {
+    return Command.newBuilder()
+        .setLeaseRevoke(io.ternkv.proto.raft.v1.LeaseRevokeCommand.newBuilder().setId(id))
+        .build();
+  }
+
+  static List<String> leaseKeys(KvStore store, long id) {
+    return store.leaseKeys(id).stream().map(k -> new String(k, StandardCharsets.UTF_8)).toList();
+  }
+
+  @Test
+  void leasesHoldTheirKeysAndRevocationDeletesThemAtOneRevision() throws IOException {
+    try (KvStore store = KvStore.open(dir.resolve("kv.mv.db"))) {
+      Applier applier = new Applier(store);
+      applier.apply(grant(5000), 1, 1); // lease 1: the grant's index
+      applier.apply(grant(5000), 1, 2); // lease 2
+      assertEquals(List.of(1L, 2L), store.leaseIds());
+      applier.apply(putWithLease("a", "1", 1), 1, 3);
+      applier.apply(putWithLease("b", "1", 1), 1, 4);
+      applier.apply(putWithLease("c", "1", 2), 1, 5);
+      applier.apply(put("d", "1"), 1, 6);
+      assertEquals(List.of("a", "b"), leaseKeys(store, 1));
+      // Moving a key to another lease, or to none, or deleting it, updates the index.
+      applier.apply(putWithLease("b", "2", 2), 1, 7);
+      applier.apply(put("c", "2"), 1, 8);
+      assertEquals(List.of("a"), leaseKeys(store, 1));
+      assertEquals(List.of("b"), leaseKeys(store, 2));
+      assertEquals(
+          "lease 9 not found (expired or revoked)",
+          applier.apply(putWithLease("e", "1", 9), 1, 9).refused());
+      assertTrue(store.get(b("e")).isEmpty());
+
+      long before = store.applied().revision();
+      applier.apply(putWithLease("a2", "1", 1), 1, 10);
+      var r = applier.apply(revoke(1), 1, 11);
+      assertEquals(2, r.deleted());
+      assertEquals(before + 2, r.revision(), "one revision for the put, one for the revocation");
+      assertTrue(store.get(b("a")).isEmpty());
+      assertTrue(store.get(b("a2")).isEmpty());
+      assertEquals(List.of(2L), store.leaseIds());
+      assertEquals(List.of(), leaseKeys(store, 1));
+      assertTrue(applier.apply(revoke(1), 1, 12).refused() != null, "revoking twice");
+    }
+  }
+
+  @Test
+  void snapshotCarriesLeasesAndRebuildsTheirKeys() throws IOException {
+    java.io.ByteArrayOutputStream snap = new java.io.ByteArrayOutputStream();
+    try (KvStore store = KvStore.open(dir.resolve("a.mv.db"))) {
+      Applier applier = new Applier(store);
+      applier.apply(grant(7000), 1, 1);
+      applier.apply(putWithLease("x", "1", 1), 1, 2);
+      applier.apply(put("y", "1"), 1, 3);
+      store.writeSnapshot(snap);
+    }
+    try (KvStore copy = KvStore.open(dir.resolve("b.mv.db"))) {
+      copy.restoreSnapshot(new java.io.ByteArrayInputStream(snap.toByteArray()));
+      assertEquals(List.of(1L), copy.leaseIds());
+      assertEquals(7000, copy.lease(1).orElseThrow().getTtlMs());
+      assertEquals(List.of("x"), leaseKeys(copy, 1));
+      assertEquals(1, copy.get(b("x")).orElseThrow().getLease());
+    }
+  }
+
   @Test
   void putsAndDeletesKeepRevisionsAndVersions() throws IOException {
     try (KvStore store = KvStore.open(dir.resolve("kv.mv.db"))) {
