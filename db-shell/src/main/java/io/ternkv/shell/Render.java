@@ -4,6 +4,8 @@ import com.google.gson.JsonObject;
 import io.ternkv.client.ClusterStatus;
 import io.ternkv.client.DeleteResult;
 import io.ternkv.client.KeyValue;
+import io.ternkv.client.Lease;
+import io.ternkv.client.LeaseInfo;
 import io.ternkv.client.Member;
 import io.ternkv.client.TxnResult;
 import io.ternkv.client.WriteResult;
@@ -165,6 +167,66 @@ final class Render {
           });
       b.append('\n');
     }
+    return b.toString();
+  }
+
+  String leaseGranted(Lease lease) {
+    if (output == Output.JSON) {
+      return json(ordered("op", "lease grant", "id", lease.id(), "ttl_ms", lease.ttl().toMillis()));
+    }
+    return output == Output.PLAIN
+        ? lease.id() + "\n"
+        : "lease " + lease.id() + " granted (TTL " + lease.ttl().toMillis() + " ms)\n";
+  }
+
+  String leaseRevoked(long id, long deleted) {
+    if (output == Output.JSON) {
+      return json(ordered("op", "lease revoke", "id", id, "deleted", deleted));
+    }
+    return "lease " + id + " revoked; deleted " + deleted + "\n";
+  }
+
+  String leaseKeptAlive(long id, java.time.Duration ttl) {
+    if (output == Output.JSON) {
+      return json(ordered("op", "lease keepalive", "id", id, "ttl_ms", ttl.toMillis()));
+    }
+    return "lease " + id + " kept alive (TTL " + ttl.toMillis() + " ms)\n";
+  }
+
+  String leaseInfo(LeaseInfo info) {
+    if (output == Output.JSON) {
+      List<com.google.gson.JsonElement> keys = info.keys().stream().map(Output::jsonBytes).toList();
+      com.google.gson.JsonArray array = new com.google.gson.JsonArray();
+      keys.forEach(array::add);
+      return json(
+          ordered(
+              "op", "lease ttl", "id", info.id(), "found", info.remaining().isPresent(),
+              "remaining_ms", info.remaining().map(java.time.Duration::toMillis).orElse(-1L),
+              "granted_ms", info.granted().toMillis(), "keys", array));
+    }
+    if (info.remaining().isEmpty()) {
+      return "lease " + info.id() + " not found (expired or revoked)\n";
+    }
+    StringBuilder b =
+        new StringBuilder("lease " + info.id() + ": " + info.remaining().get().toMillis() + " ms left of "
+            + info.granted().toMillis() + " ms; " + info.keys().size() + " keys\n");
+    for (byte[] key : info.keys()) {
+      b.append("  ").append(show(key)).append('\n');
+    }
+    return b.toString();
+  }
+
+  String leases(List<Long> ids) {
+    if (output == Output.JSON) {
+      com.google.gson.JsonArray array = new com.google.gson.JsonArray();
+      ids.forEach(array::add);
+      return json(ordered("op", "lease list", "ids", array));
+    }
+    if (ids.isEmpty()) {
+      return output == Output.PLAIN ? "" : "(no leases)\n";
+    }
+    StringBuilder b = new StringBuilder();
+    ids.forEach(id -> b.append(id).append('\n'));
     return b.toString();
   }
 

@@ -126,7 +126,7 @@ final class Shell {
 
   private static boolean isWrite(List<Tokenizer.Word> words) {
     String command = words.get(0).text().toLowerCase(Locale.ROOT);
-    return command.equals("put") || command.equals("del") || command.equals("delete") || command.equals("txn");
+    return command.equals("put") || command.equals("del") || command.equals("delete") || command.equals("txn") || command.equals("lease");
   }
 
   private void error(Exception e) {
@@ -148,6 +148,7 @@ final class Shell {
       case "get" -> get(args);
       case "del", "delete" -> del(args);
       case "scan" -> scan(args);
+      case "lease" -> LeaseCommands.run(args, client, render(), out);
       case "txn" -> {
         TxnSyntax.Parsed parsed = TxnSyntax.parse(words.subList(1, words.size()));
         out.print(render().txn(parsed, client.txn(parsed.txn())));
@@ -183,9 +184,12 @@ final class Shell {
   }
 
   private void put(Args args) {
+    String lease = args.option("--lease");
     args.done(2, 2);
     byte[] key = Values.parse(args.positional(0));
-    out.print(render().put(key, client.put(key, Values.parse(args.positional(1)))));
+    byte[] value = Values.parse(args.positional(1));
+    long leaseId = lease == null ? 0 : LeaseCommands.parseId(lease);
+    out.print(render().put(key, client.put(key, value, leaseId)));
   }
 
   private void get(Args args) {

@@ -23,7 +23,12 @@ import org.jline.reader.ParsedLine;
  */
 final class ShellCompleter implements Completer {
   private static final Map<String, List<String>> OPTIONS =
-      Map.of("get", List.of("--consistency"), "scan", List.of("--prefix", "--limit", "--consistency"), "export", List.of("--prefix"));
+      Map.of(
+          "get", List.of("--consistency"),
+          "put", List.of("--lease"),
+          "scan", List.of("--prefix", "--limit", "--consistency"),
+          "export", List.of("--prefix"),
+          "lease", List.of("--count"));
 
   private final Shell shell;
 

@@ -12,7 +12,7 @@ final class ShellHelp {
   static final Map<String, String[]> COMMANDS = new LinkedHashMap<>();
 
   static {
-    add("put", "put KEY VALUE", "Stores VALUE under KEY (durable on a majority).");
+    add("put", "put KEY VALUE [--lease ID]", "Stores VALUE under KEY (durable on a majority); with --lease, KEY is deleted when the lease ends.");
     add("get", "get KEY [--consistency LEVEL]", "Reads KEY.");
     add("del", "del KEY", "Deletes KEY; prints how many keys were deleted (0 or 1).");
     add(
@@ -26,6 +26,11 @@ final class ShellHelp {
             + "COMPARE is 'exists KEY', 'absent KEY', or 'version|create|mod|value KEY =|!=|<|> OPERAND' (a missing key has version, create and mod 0). "
             + "OP is 'put KEY VALUE', 'del KEY', 'del --prefix P' or 'get KEY'. "
             + "Example: txn if mod counter = 7 then put counter 8 else get counter");
+    add(
+        "lease",
+        LeaseCommands.USAGE,
+        "Leases: 'grant TTL' (500ms, 10s, 5m, 1h; at least 1s) prints the new lease's id; keys put with --lease ID are deleted on every node when it ends. "
+            + "'keepalive ID' renews it every third of its TTL until Ctrl-C (or N times with --count N); 'revoke ID' ends it now; 'ttl ID' shows the time left and its keys; 'list' lists every lease.");
     add("status", "status", "Shows every member's role, term, commit and applied index.");
     add("members", "members", "Lists the cluster's members and the leader.");
     add(

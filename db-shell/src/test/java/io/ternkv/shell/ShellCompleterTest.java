@@ -31,7 +31,7 @@ class ShellCompleterTest {
   }
 
   static final Set<String> COMMANDS =
-      new TreeSet<>(List.of("put", "get", "del", "scan", "txn", "status", "members", "import", "export", "set", "timing", "help", "exit"));
+      new TreeSet<>(List.of("put", "get", "del", "scan", "txn", "lease", "status", "members", "import", "export", "set", "timing", "help", "exit"));
   static final Set<String> LEVELS = new TreeSet<>(List.of("linearizable", "lease", "session", "stale", "log"));
 
   @Test
@@ -50,7 +50,9 @@ class ShellCompleterTest {
     assertEquals(Set.of("--prefix", "--limit", "--consistency"), complete("scan --"));
     assertEquals(Set.of("--prefix", "--limit", "--consistency"), complete("scan a --limit 5 --"));
     assertEquals(Set.of("--prefix"), complete("export --"));
-    assertEquals(Set.of(), complete("put k --"), "put has no options");
+    assertEquals(Set.of("--lease"), complete("put k v --"));
+    assertEquals(Set.of("--count"), complete("lease keepalive 5 --"));
+    assertEquals(Set.of(), complete("del k --"), "del has no options");
     assertEquals(Set.of("--consistency"), complete("put a 1; get a --"), "the option of the current statement");
   }
 

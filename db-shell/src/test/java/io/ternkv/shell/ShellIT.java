@@ -340,6 +340,44 @@ class ShellIT {
   }
 
   @Test
+  void leaseCommandsGrantAttachRenewInspectAndRevoke() throws Exception {
+    Run granted = pipe("lease grant 60s\n", "plain");
+    assertEquals(0, granted.status(), granted.err());
+    long id = Long.parseLong(granted.out().strip());
+    Run r =
+        pipe(
+            "put l/a 1 --lease " + id + "\n"
+                + "lease ttl " + id + "\n"
+                + "lease list\n"
+                + "lease keepalive " + id + " --count 2\n"
+                + "lease revoke " + id + "\n"
+                + "get l/a\n"
+                + "lease ttl " + id + "\n",
+            "table");
+    assertEquals(0, r.status(), r.err());
+    assertLines(
+        r.outLines(),
+        List.of(
+            "OK \\(revision \\d+\\)",
+            "lease " + id + ": \\d+ ms left of 60000 ms; 1 keys",
+            "  l/a",
+            String.valueOf(id),
+            "lease " + id + " kept alive \\(TTL 60000 ms\\)",
+            "lease " + id + " kept alive \\(TTL 60000 ms\\)",
+            "lease " + id + " revoked; deleted 1",
+            "\\(not found\\)",
+            "lease " + id + " not found \\(expired or revoked\\)"));
+
+    Run bad = pipe("put l/b 1 --lease " + id + "\nlease grant soon\nlease keepalive " + id + " --count 1\n", "plain");
+    assertEquals(1, bad.status());
+    List<String> errors = bad.errLines().stream().filter(l -> l.startsWith("error:")).toList();
+    assertEquals(3, errors.size(), bad.err());
+    assertTrue(errors.get(0).contains("lease " + id + " not found"), errors.get(0));
+    assertEquals("error: lease: 'soon' is not a TTL (e.g. 500ms, 10s, 5m, 1h)", errors.get(1));
+    assertTrue(errors.get(2).contains("lease " + id + " not found"), errors.get(2));
+  }
+
+  @Test
   void scanFromWithoutTo() throws Exception {
     Run r = pipe("put ~from/a a\nput ~from/b b\nput ~from/c c\nscan ~from/b --limit 2\nscan ~from/c ~from/d\n", "plain");
     assertEquals(0, r.status(), r.err());
