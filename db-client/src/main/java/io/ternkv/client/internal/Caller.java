@@ -141,7 +141,10 @@ public final class Caller implements AutoCloseable {
               current.compareAndSet(address, next(address));
               long pause = backoff(tries);
               if (System.nanoTime() + pause >= deadline) {
-                result.completeExceptionally(timeout(e));
+                // An attempt cut short by the overall deadline says less about why the call
+                // failed than the error before it (no leader, node down).
+                boolean cutShort = e.code() == ErrorCode.TIMEOUT && last != null;
+                result.completeExceptionally(timeout(cutShort ? last : e));
                 return;
               }
               timer.schedule(
