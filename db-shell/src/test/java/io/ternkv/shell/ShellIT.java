@@ -397,7 +397,7 @@ class ShellIT {
     assertEquals(1, r.status());
     assertLines(
         r.errLines(),
-        List.of("connected to .*", "error: put: wrong number of arguments", "usage: put KEY VALUE", "error: .*key.*", "error: unknown command 'frobnicate'; try help",
+        List.of("connected to .*", "error: put: wrong number of arguments", "usage: put KEY VALUE \\[--lease ID\\]", "error: .*key.*", "error: unknown command 'frobnicate'; try help",
             "error: --limit must be a positive number, not 'x'", "error: no such file: /no/such/file.jsonl"));
     assertEquals("(not found)\n", r.out(), "commands after an error still run");
 
