@@ -20,13 +20,13 @@ public final class KeepAlive implements AutoCloseable {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final java.util.concurrent.atomic.AtomicBoolean inFlight =
       new java.util.concurrent.atomic.AtomicBoolean();
-  private final ScheduledFuture<?> task;
+  private volatile ScheduledFuture<?> task;
   private volatile boolean closed;
 
   KeepAlive(TernClient client, Lease lease, ScheduledExecutorService timer) {
     this.client = client;
     this.lease = lease;
-    long period = Math.max(1, lease.ttl().toMillis() / 3);
+    long period = Math.max(50, lease.ttl().toMillis() / 3);
     this.task = timer.scheduleWithFixedDelay(this::renew, 0, period, TimeUnit.MILLISECONDS);
   }
 
@@ -42,17 +42,36 @@ public final class KeepAlive implements AutoCloseable {
               inFlight.set(false);
               if (error == null && ttl.isEmpty()) {
                 stop(new TernException(ErrorCode.FAILED_PRECONDITION, "lease " + lease.id() + " no longer exists", null));
-              } else if (error instanceof TernException e && !e.isRetriable()) {
+              } else if (unwrap(error) instanceof TernException e && isFinal(e.code())) {
                 stop(e);
               }
-              // Retriable (no leader within the request timeout): try again next period; the
-              // lease has two thirds of its TTL, plus a new leader's grace, to spare.
+              // Anything else (no leader within the request timeout, a call cut by a node that
+              // stopped): try again next period; the lease has two thirds of its TTL, plus a new
+              // leader's grace, to spare.
             });
+  }
+
+  /** Errors that the same renewal will meet again, so renewing on is pointless. */
+  private static boolean isFinal(ErrorCode code) {
+    return switch (code) {
+      case INVALID_ARGUMENT, FAILED_PRECONDITION, UNAUTHENTICATED, PERMISSION_DENIED -> true;
+      default -> false;
+    };
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    while (error instanceof java.util.concurrent.CompletionException && error.getCause() != null) {
+      error = error.getCause();
+    }
+    return error;
   }
 
   private void stop(Throwable why) {
     failure.compareAndSet(null, why);
-    task.cancel(false);
+    ScheduledFuture<?> t = task;
+    if (t != null) {
+      t.cancel(false);
+    }
   }
 
   /** The lease kept alive. */

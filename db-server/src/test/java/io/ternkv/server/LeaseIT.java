@@ -126,6 +126,14 @@ class LeaseIT {
   }
 
   @Test
+  void keepAliveStopsOnAnErrorThatRetryingCannotFix() throws Exception {
+    try (KeepAlive bad = client.keepAlive(new Lease(-1, Duration.ofSeconds(1)))) {
+      await("keep-alive gives up", () -> !bad.isAlive());
+      assertTrue(bad.failure().orElseThrow() instanceof InvalidArgumentException, String.valueOf(bad.failure()));
+    }
+  }
+
+  @Test
   void aLeaderChangeDoesNotExpireAKeptAliveLease() throws Exception {
     Lease lease = client.leaseGrant(Duration.ofSeconds(2));
     client.put(b("lc/a"), b("1"), lease.id());

@@ -257,6 +257,40 @@ class TxnIT {
     assertTrue(client.get(b("huge")).isEmpty());
   }
 
+  @Test
+  void aKeyOfTheLongestAllowedLengthCanBeReadInATransactionAndPagedPast() {
+    byte[] longest = new byte[4096];
+    java.util.Arrays.fill(longest, (byte) 'k');
+    client.put(longest, b("v"));
+    TxnResult r = client.txn(Txn.builder().then(TxnOp.get(longest)).build());
+    assertEquals("v", r.results().get(0).kv().orElseThrow().valueUtf8());
+    assertTrue(client.range(KeyRange.all().after(longest), 1).kvs().stream().noneMatch(kv -> java.util.Arrays.equals(kv.key(), longest)));
+  }
+
+  @Test
+  void rangeStepsShareOneReadBudget() {
+    byte[] mib = new byte[1024 * 1024];
+    for (int i = 0; i < 6; i++) {
+      client.put(b("budget/" + i), mib);
+    }
+    TxnResult r =
+        client.txn(
+            Txn.builder()
+                .then(
+                    TxnOp.range(KeyRange.prefix("budget/"), 0),
+                    TxnOp.range(KeyRange.prefix("budget/"), 0),
+                    TxnOp.range(KeyRange.prefix("budget/"), 0))
+                .build());
+    int first = r.results().get(0).kvs().size();
+    assertTrue(first >= 1 && first < 6, "the first step stops at the budget: " + first);
+    assertTrue(r.results().get(0).more());
+    for (int i = 1; i < 3; i++) {
+      assertEquals(0, r.results().get(i).kvs().size(), "budget spent");
+      assertTrue(r.results().get(i).more(), "but the range has keys");
+    }
+    client.txn(Txn.builder().then(TxnOp.delete(KeyRange.prefix("budget/"))).build());
+  }
+
   static Txn tooMany() {
     Txn.Builder t = Txn.builder();
     for (int i = 0; i < 1025; i++) {

@@ -34,8 +34,12 @@ final class TxnOp {
       }
     }
     List<TxnStep> steps = succeeded ? txn.getSuccessList() : txn.getFailureList();
-    // All or nothing: a put to a missing lease refuses the whole transaction before any step.
+    // All or nothing: everything that could stop a step is checked before the first one runs.
     for (TxnStep step : steps) {
+      if (step.getStepCase() == TxnStep.StepCase.STEP_NOT_SET) {
+        throw new IllegalStateException(
+            "log entry " + index + " holds a transaction step this version does not know");
+      }
       long lease = step.hasPut() ? step.getPut().getLease() : 0;
       if (lease != 0 && w.lease(lease).isEmpty()) {
         return ApplyResult.refused(w, before, term, index, ApplyResult.noLease(lease));
@@ -43,6 +47,9 @@ final class TxnOp {
     }
     long revision = before.revision() + 1;
     boolean wrote = false;
+    // One read budget for the whole transaction, like one range response: a transaction of many
+    // range steps must not hold gigabytes on the apply thread.
+    long readBudget = RequestLimits.MAX_RANGE_BYTES;
     List<TxnResult.StepResult> results = new ArrayList<>(steps.size());
     for (TxnStep step : steps) {
       switch (step.getStepCase()) {
@@ -58,18 +65,21 @@ final class TxnOp {
         }
         case RANGE -> {
           RangeRead r = step.getRange();
-          results.add(
-              new TxnResult.StepResult(
-                  TxnResult.StepResult.Kind.RANGE,
-                  0,
-                  w.range(
-                      r.getStart().isEmpty() ? null : r.getStart().toByteArray(),
-                      r.getHasEnd() ? r.getEnd().toByteArray() : null,
-                      r.getLimit(),
-                      RequestLimits.MAX_RANGE_BYTES)));
+          byte[] start = r.getStart().isEmpty() ? null : r.getStart().toByteArray();
+          byte[] end = r.getHasEnd() ? r.getEnd().toByteArray() : null;
+          KvStore.RangePage page;
+          if (readBudget > 0) {
+            page = w.range(start, end, r.getLimit(), readBudget);
+            for (KvStore.Entry e : page.entries()) {
+              readBudget -= e.key().length + e.value().getSerializedSize();
+            }
+          } else {
+            // Budget spent: say whether the range holds keys, return none.
+            page = new KvStore.RangePage(List.of(), !w.range(start, end, 1, 1).entries().isEmpty());
+          }
+          results.add(new TxnResult.StepResult(TxnResult.StepResult.Kind.RANGE, 0, page));
         }
-        case STEP_NOT_SET -> throw new IllegalStateException(
-            "log entry " + index + " holds a transaction step without an operation");
+        case STEP_NOT_SET -> throw new AssertionError("checked above");
       }
     }
     long after = wrote ? revision : before.revision();

@@ -370,9 +370,11 @@ public final class KvService extends KVGrpc.KVImplBase {
         byte[] prefix = prefixBytes.toByteArray();
         return new Bounds(prefix, prefixEnd(prefix));
       }
-      if (startBytes.size() > limits.maxKeyBytes() || endBytes.size() > limits.maxKeyBytes()) {
+      // A bound may be one byte longer than a key: "just after KEY" is KEY followed by 0x00
+      // (a get's end, the start of the next page).
+      if (startBytes.size() > limits.maxKeyBytes() + 1 || endBytes.size() > limits.maxKeyBytes() + 1) {
         throw new InvalidRequestException(
-            "range bounds must be at most " + limits.maxKeyBytes() + " bytes");
+            "range bounds must be at most " + (limits.maxKeyBytes() + 1) + " bytes");
       }
       byte[] start = startBytes.isEmpty() ? null : startBytes.toByteArray();
       byte[] end = endBytes.isEmpty() ? null : endBytes.toByteArray();

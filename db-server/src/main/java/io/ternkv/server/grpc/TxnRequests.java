@@ -19,6 +19,7 @@ import io.ternkv.proto.v1.TxnRange;
 import io.ternkv.proto.v1.TxnRangeResult;
 import io.ternkv.proto.v1.TxnRequest;
 import io.ternkv.proto.v1.TxnResponse;
+import io.ternkv.server.FailedPreconditionException;
 import io.ternkv.server.InvalidRequestException;
 import io.ternkv.server.apply.RequestLimits;
 import io.ternkv.server.storage.KvStore;
@@ -229,6 +230,16 @@ final class TxnRequests {
   /** The client's view of what the transaction did. */
   static TxnResponse toResponse(
       io.ternkv.server.apply.TxnResult result, ResponseHeader header) {
+    if (result == null) {
+      // A retry answered from the retry cache with the entry of a node that had it in its store
+      // already when it restarted: the transaction took effect, but what it read is gone.
+      throw new FailedPreconditionException(
+          "this transaction was applied (at or before log index "
+              + header.getRaftIndex()
+              + ") but its result is no longer known on node "
+              + header.getNodeId()
+              + "; read the keys to see its effect");
+    }
     TxnResponse.Builder b =
         TxnResponse.newBuilder().setHeader(header).setSucceeded(result.succeeded());
     for (io.ternkv.server.apply.TxnResult.StepResult step : result.steps()) {

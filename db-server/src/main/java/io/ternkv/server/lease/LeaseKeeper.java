@@ -3,6 +3,7 @@ package io.ternkv.server.lease;
 import io.ternkv.proto.raft.v1.Command;
 import io.ternkv.proto.raft.v1.LeaseRevokeCommand;
 import io.ternkv.proto.raft.v1.StoredLease;
+import io.ternkv.server.UnavailableException;
 import io.ternkv.server.raft.RaftNode;
 import io.ternkv.server.storage.KvStore;
 import java.time.Duration;
@@ -90,19 +91,34 @@ public final class LeaseKeeper implements AutoCloseable {
   /**
    * Renews a lease.
    *
-   * @return the TTL in ms, or 0 when the lease does not exist
+   * @return the TTL in ms, or 0 when the lease does not exist or is already past its deadline
+   *     (its revocation is then on its way)
    * @throws io.ternkv.server.NotLeaderException when this node is not the leader
+   * @throws UnavailableException when this node leads but has not yet applied its predecessors'
+   *     entries (a recent grant might be missing): retriable
    */
-  public long keepAlive(long id) {
-    raft.checkLeader();
-    syncTerm();
+  public synchronized long keepAlive(long id) {
+    checkReadyLeader();
     Optional<StoredLease> lease = raft.store().lease(id);
     if (lease.isEmpty() || revoking.contains(id)) {
       return 0;
     }
+    long now = clock.getAsLong();
+    Long deadline = deadlines.get(id);
+    if (deadline != null && now - deadline >= 0) {
+      return 0; // expired: the next tick revokes it; a late renewal must not revive it
+    }
     long ttl = lease.get().getTtlMs();
-    deadlines.put(id, clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(ttl));
+    deadlines.put(id, now + TimeUnit.MILLISECONDS.toNanos(ttl));
     return ttl;
+  }
+
+  private void checkReadyLeader() {
+    raft.checkLeader();
+    if (!syncTerm()) {
+      throw new UnavailableException(
+          "node " + nodeId + " has just become leader and is catching up; retry", null);
+    }
   }
 
   /**
@@ -111,9 +127,8 @@ public final class LeaseKeeper implements AutoCloseable {
    * @return ms left (at least 0), or -1 when the lease does not exist
    * @throws io.ternkv.server.NotLeaderException when this node is not the leader
    */
-  public long remainingMs(long id) {
-    raft.checkLeader();
-    syncTerm();
+  public synchronized long remainingMs(long id) {
+    checkReadyLeader();
     if (raft.store().lease(id).isEmpty()) {
       return -1;
     }
@@ -132,8 +147,8 @@ public final class LeaseKeeper implements AutoCloseable {
     }
   }
 
-  /** One expiry check (package-private for tests). */
-  void tick() {
+  /** One expiry check (package-private for tests). Excludes keep-alives while it decides. */
+  synchronized void tick() {
     if (!syncTerm()) {
       return;
     }
@@ -145,8 +160,15 @@ public final class LeaseKeeper implements AutoCloseable {
             Command.newBuilder()
                 .setLeaseRevoke(LeaseRevokeCommand.newBuilder().setId(id).setExpired(true))
                 .build();
-        raft.write(revoke, null, 0)
-            .whenComplete(
+        java.util.concurrent.CompletableFuture<io.ternkv.server.raft.WriteOutcome> sent;
+        try {
+          sent = raft.write(revoke, null, 0);
+        } catch (RuntimeException ex) {
+          revoking.remove(id); // try again next tick
+          LOG.warn("{}: cannot submit the expiry of lease {}: {}", nodeId, id, ex.toString());
+          continue;
+        }
+        sent.whenComplete(
                 (o, error) -> {
                   revoking.remove(id);
                   if (error == null) {
@@ -167,6 +189,7 @@ public final class LeaseKeeper implements AutoCloseable {
     if (!raft.isReadyLeader()) {
       if (term >= 0) {
         deadlines.clear();
+        revoking.clear();
         term = -1;
       }
       return false;
@@ -179,6 +202,7 @@ public final class LeaseKeeper implements AutoCloseable {
       // New leader: nobody knows when the old leader last renewed these; start them afresh,
       // with an election timeout to spare.
       deadlines.clear();
+      revoking.clear();
       for (long id : stored) {
         long ttl = store.lease(id).map(StoredLease::getTtlMs).orElse(0L);
         deadlines.put(id, now + TimeUnit.MILLISECONDS.toNanos(ttl) + leaderChangeGraceNanos);

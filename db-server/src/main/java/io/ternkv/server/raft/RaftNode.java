@@ -206,8 +206,11 @@ public final class RaftNode implements AutoCloseable {
       if (!info.isLeaderReady() || !role.hasLeaderInfo()) {
         return Long.MAX_VALUE;
       }
+      java.util.Set<String> voters = new java.util.HashSet<>();
+      conf().getCurrentPeers().forEach(p -> voters.add(p.getId().toString()));
       long[] elapsed =
           role.getLeaderInfo().getFollowerInfoList().stream()
+              .filter(f -> voters.contains(f.getId().getId().toStringUtf8()))
               .mapToLong(f -> f.getLastRpcElapsedTimeMs())
               .sorted()
               .toArray();

@@ -22,6 +22,7 @@ final class RaftSettings {
           RaftServerConfigKeys.LeaderElection.PRE_VOTE_KEY,
           RaftServerConfigKeys.Read.LEADER_LEASE_ENABLED_KEY,
           RaftServerConfigKeys.Rpc.TIMEOUT_MIN_KEY,
+          RaftServerConfigKeys.Rpc.TIMEOUT_MAX_KEY,
           RaftServerConfigKeys.Log.UNSAFE_FLUSH_ENABLED_KEY);
 
   private RaftSettings() {}

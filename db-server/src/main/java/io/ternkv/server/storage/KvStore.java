@@ -67,6 +67,8 @@ public final class KvStore implements AutoCloseable {
   /** What readers see; replaced after each mutation (see {@link #view()}). */
   private volatile ReadView published;
   private long uncommittedWrites;
+  /** Set when a mutation failed half-way; the store then refuses mutations and commits. */
+  private RuntimeException broken;
   private long lastCommitNanos = System.nanoTime();
 
   private KvStore(Path file, MVStore store) {
@@ -173,11 +175,19 @@ public final class KvStore implements AutoCloseable {
    */
   public <T> T write(Function<Writer, T> mutation) {
     synchronized (lock) {
-      try {
-        return mutation.apply(writer);
-      } finally {
-        publish();
+      if (broken != null) {
+        throw new IllegalStateException("store is unusable after a failed mutation", broken);
       }
+      T result;
+      try {
+        result = mutation.apply(writer);
+      } catch (RuntimeException e) {
+        // Part of the mutation may be in the maps: never show it to readers, never commit it.
+        broken = e;
+        throw e;
+      }
+      publish();
+      return result;
     }
   }
 
@@ -204,6 +214,9 @@ public final class KvStore implements AutoCloseable {
   }
 
   private void commitLocked() {
+    if (broken != null) {
+      return;
+    }
     store.commit();
     uncommittedWrites = 0;
     lastCommitNanos = System.nanoTime();
@@ -439,7 +452,11 @@ public final class KvStore implements AutoCloseable {
   public void close() {
     synchronized (lock) {
       if (!store.isClosed()) {
-        store.close();
+        if (broken != null) {
+          store.closeImmediately(); // keep the last good commit; the log replays the rest
+        } else {
+          store.close();
+        }
       }
     }
   }

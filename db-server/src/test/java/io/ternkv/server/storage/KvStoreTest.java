@@ -100,6 +100,31 @@ class KvStoreTest {
   }
 
   @Test
+  void aMutationThatFailsHalfWayIsNeitherSeenNorCommitted() throws IOException {
+    Path file = dir.resolve("kv.mv.db");
+    try (KvStore store = KvStore.open(file)) {
+      new Applier(store).apply(put("kept", "1"), 1, 1);
+      store.commit();
+      assertThrows(
+          IllegalStateException.class,
+          () ->
+              store.write(
+                  w -> {
+                    w.put(b("half"), io.ternkv.proto.raft.v1.StoredValue.newBuilder().setValue(utf8("x")).build());
+                    throw new IllegalStateException("apply failed");
+                  }));
+      assertTrue(store.get(b("half")).isEmpty(), "readers never see the half mutation");
+      assertThrows(IllegalStateException.class, () -> new Applier(store).apply(put("next", "1"), 1, 2));
+      store.commit();
+    }
+    try (KvStore reopened = KvStore.open(file)) {
+      assertTrue(reopened.get(b("half")).isEmpty(), "nothing of it was committed");
+      assertTrue(reopened.get(b("kept")).isPresent());
+      assertEquals(1, reopened.applied().index());
+    }
+  }
+
+  @Test
   void snapshotCarriesLeasesAndRebuildsTheirKeys() throws IOException {
     java.io.ByteArrayOutputStream snap = new java.io.ByteArrayOutputStream();
     try (KvStore store = KvStore.open(dir.resolve("a.mv.db"))) {
