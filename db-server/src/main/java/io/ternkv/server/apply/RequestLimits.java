@@ -51,6 +51,19 @@ public record RequestLimits(int maxKeyBytes, int maxValueBytes) {
   }
 
   /**
+   * Checks a lease id given with a put (0: none).
+   *
+   * @return the id
+   * @throws InvalidRequestException when it is negative
+   */
+  public static long checkLease(String field, long lease) {
+    if (lease < 0) {
+      throw new InvalidRequestException(field + " must not be negative, not " + lease);
+    }
+    return lease;
+  }
+
+  /**
    * Checks a value.
    *
    * @throws InvalidRequestException when the value is too large

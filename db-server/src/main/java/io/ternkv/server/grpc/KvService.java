@@ -83,7 +83,7 @@ public final class KvService extends KVGrpc.KVImplBase {
                       PutCommand.newBuilder()
                           .setKey(request.getKey())
                           .setValue(request.getValue())
-                          .setLease(TxnRequests.checkLease(request.getLease(), "lease")))
+                          .setLease(RequestLimits.checkLease("lease", request.getLease())))
                   .build();
           return write(command, request.hasWriteId() ? request.getWriteId() : null, request.getConsistency())
               .thenApply(o -> PutResponse.newBuilder().setHeader(writeHeader(o)).build());

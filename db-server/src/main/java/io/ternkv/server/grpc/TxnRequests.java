@@ -124,7 +124,7 @@ final class TxnRequests {
                       PutCommand.newBuilder()
                           .setKey(op.getPut().getKey())
                           .setValue(op.getPut().getValue())
-                          .setLease(checkLease(op.getPut().getLease(), where)))
+                          .setLease(RequestLimits.checkLease(where + ".lease", op.getPut().getLease())))
                   .build());
         }
         case DELETE -> {
@@ -165,13 +165,6 @@ final class TxnRequests {
     }
     checkNoKeyWrittenTwice(puts, deletes, singleKey, name);
     return steps;
-  }
-
-  static long checkLease(long lease, String where) {
-    if (lease < 0) {
-      throw new InvalidRequestException(where + ": lease must not be negative");
-    }
-    return lease;
   }
 
   private static boolean isSingleKey(TxnDelete d) {

@@ -149,7 +149,7 @@ public final class LeaseKeeper implements AutoCloseable {
 
   /** One expiry check (package-private for tests). Excludes keep-alives while it decides. */
   synchronized void tick() {
-    if (!syncTerm()) {
+    if (!syncTerm(true)) {
       return;
     }
     long now = clock.getAsLong();
@@ -180,12 +180,18 @@ public final class LeaseKeeper implements AutoCloseable {
     }
   }
 
+  /** {@link #syncTerm(boolean)} without the full reconciliation: cheap, for every keep-alive. */
+  private boolean syncTerm() {
+    return syncTerm(false);
+  }
+
   /**
-   * Makes {@link #deadlines} match this node's role and the stored leases.
+   * Makes {@link #deadlines} match this node's role: cleared when not leading, rebuilt for a new
+   * term; with {@code reconcile} (each tick) also matched to the stored leases.
    *
    * @return whether this node is a ready leader
    */
-  private synchronized boolean syncTerm() {
+  private synchronized boolean syncTerm(boolean reconcile) {
     if (!raft.isReadyLeader()) {
       if (term >= 0) {
         deadlines.clear();
@@ -194,9 +200,12 @@ public final class LeaseKeeper implements AutoCloseable {
       }
       return false;
     }
+    long current = raft.term();
+    if (current == term && !reconcile) {
+      return true;
+    }
     KvStore store = raft.store();
     long now = clock.getAsLong();
-    long current = raft.term();
     Set<Long> stored = new HashSet<>(store.leaseIds());
     if (current != term) {
       // New leader: nobody knows when the old leader last renewed these; start them afresh,
