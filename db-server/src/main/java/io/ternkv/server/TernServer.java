@@ -6,6 +6,7 @@ import io.ternkv.server.apply.RequestLimits;
 import io.ternkv.server.grpc.ClusterService;
 import io.ternkv.server.grpc.KvService;
 import io.ternkv.server.grpc.LeaseService;
+import io.ternkv.server.grpc.WatchService;
 import io.ternkv.server.lease.LeaseKeeper;
 import io.ternkv.server.raft.NodeStatus;
 import io.ternkv.server.raft.RaftNode;
@@ -32,6 +33,7 @@ public final class TernServer implements AutoCloseable {
   private final Server grpc;
   private final KvService kv;
   private final LeaseKeeper leases;
+  private final WatchService watches;
   private volatile boolean closed;
 
   /**
@@ -43,8 +45,14 @@ public final class TernServer implements AutoCloseable {
       "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   private TernServer(
-      ServerConfig config, RaftNode raft, Server grpc, KvService kv, LeaseKeeper leases) {
+      ServerConfig config,
+      RaftNode raft,
+      Server grpc,
+      KvService kv,
+      LeaseKeeper leases,
+      WatchService watches) {
     this.config = config;
+    this.watches = watches;
     this.raft = raft;
     this.grpc = grpc;
     this.kv = kv;
@@ -74,6 +82,7 @@ public final class TernServer implements AutoCloseable {
     Server grpc;
     KvService kv = new KvService(config.nodeId(), raft, config.limits());
     LeaseKeeper leases = new LeaseKeeper(config.nodeId(), raft, config.electionTimeoutMax());
+    WatchService watches = new WatchService(config.nodeId(), raft, config.limits());
     try {
       grpc =
           NettyServerBuilder.forAddress(
@@ -81,6 +90,7 @@ public final class TernServer implements AutoCloseable {
               .addService(kv)
               .addService(new ClusterService(config.nodeId(), raft))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
+              .addService(watches)
               // Room for the largest valid put or transaction, so an oversized one reaches our
               // validation and gets INVALID_ARGUMENT with the limit named.
               .maxInboundMessageSize(
@@ -93,6 +103,7 @@ public final class TernServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       kv.close();
       leases.close();
+      watches.close();
       raft.close();
       throw new IOException(
           "cannot listen for clients on " + config.clientAddress() + ": " + e.getMessage(), e);
@@ -102,7 +113,7 @@ public final class TernServer implements AutoCloseable {
         config.nodeId(),
         config.clientAddress(),
         config.raftAddress());
-    return new TernServer(config, raft, grpc, kv, leases);
+    return new TernServer(config, raft, grpc, kv, leases, watches);
   }
 
   /** This node's configuration. */
@@ -154,6 +165,7 @@ public final class TernServer implements AutoCloseable {
     closed = true;
     LOG.info("{}: killed", config.nodeId());
     grpc.shutdownNow();
+    watches.close();
     kv.close();
     leases.close();
     try {
@@ -171,6 +183,9 @@ public final class TernServer implements AutoCloseable {
     }
     closed = true;
     LOG.info("{}: shutting down", config.nodeId());
+    // Watch streams never end by themselves: end them first (clients resume elsewhere), so the
+    // graceful shutdown below only waits for unary calls.
+    watches.close();
     grpc.shutdown();
     try {
       if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -37,6 +37,7 @@ public final class Applier {
             case TXN -> TxnOp.apply(w, command.getTxn(), before, term, index);
             case LEASE_GRANT -> LeaseOp.grant(w, command.getLeaseGrant(), before, term, index);
             case LEASE_REVOKE -> LeaseOp.revoke(w, command.getLeaseRevoke(), before, term, index);
+            case COMPACT -> CompactOp.apply(w, command.getCompact(), before, term, index);
             case OP_NOT_SET -> throw new IllegalStateException(
                 "log entry " + index + " holds a command this version does not know");
           };

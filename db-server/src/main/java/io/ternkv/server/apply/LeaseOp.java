@@ -31,12 +31,12 @@ final class LeaseOp {
       return ApplyResult.refused(w, before, term, index, ApplyResult.noLease(id));
     }
     List<byte[]> keys = w.leaseKeys(id);
+    long revision = keys.isEmpty() ? before.revision() : before.revision() + 1;
     for (byte[] key : keys) {
-      w.remove(key);
+      w.remove(key, revision);
     }
     w.removeLease(id);
-    long revision = keys.isEmpty() ? before.revision() : before.revision() + 1;
     w.setApplied(new AppliedState(term, index, revision));
-    return new ApplyResult(revision, keys.size(), null, null, null);
+    return new ApplyResult(revision, keys.size(), null, null, null, List.of());
   }
 }

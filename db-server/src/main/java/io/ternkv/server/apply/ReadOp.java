@@ -34,6 +34,6 @@ final class ReadOp {
               "log entry " + index + " holds a read without a key or range");
         };
     w.setApplied(new AppliedState(term, index, before.revision()));
-    return new ApplyResult(before.revision(), 0, page, null, null);
+    return new ApplyResult(before.revision(), 0, page, null, null, List.of());
   }
 }

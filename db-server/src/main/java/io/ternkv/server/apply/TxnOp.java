@@ -1,6 +1,5 @@
 package io.ternkv.server.apply;
 
-import io.ternkv.proto.raft.v1.DeleteRange;
 import io.ternkv.proto.raft.v1.RangeRead;
 import io.ternkv.proto.raft.v1.StoredValue;
 import io.ternkv.proto.raft.v1.TxnCommand;
@@ -59,7 +58,7 @@ final class TxnOp {
           results.add(new TxnResult.StepResult(TxnResult.StepResult.Kind.PUT, 0, null));
         }
         case DELETE -> {
-          long deleted = delete(w, step.getDelete());
+          long deleted = DeleteOp.delete(w, step.getDelete(), revision).size();
           wrote |= deleted > 0;
           results.add(new TxnResult.StepResult(TxnResult.StepResult.Kind.DELETE, deleted, null));
         }
@@ -84,18 +83,8 @@ final class TxnOp {
     }
     long after = wrote ? revision : before.revision();
     w.setApplied(new AppliedState(term, index, after));
-    return new ApplyResult(after, 0, null, new TxnResult(succeeded, List.copyOf(results)), null);
-  }
-
-  private static long delete(KvStore.Writer w, DeleteRange d) {
-    byte[] start = d.getStart().toByteArray();
-    if (d.getOpenEnd()) {
-      return w.removeRange(start, null);
-    }
-    if (d.getHasEnd()) {
-      return w.removeRange(start, d.getEnd().toByteArray());
-    }
-    return w.remove(start) ? 1 : 0;
+    return new ApplyResult(
+        after, 0, null, new TxnResult(succeeded, List.copyOf(results)), null, List.of());
   }
 
   /** Whether one compare holds; a missing key has version and revisions 0 and no value. */

@@ -9,6 +9,8 @@ import io.ternkv.proto.v1.NotLeader;
 import io.ternkv.server.FailedPreconditionException;
 import io.ternkv.server.InvalidRequestException;
 import io.ternkv.server.NotLeaderException;
+import io.ternkv.server.RevisionOutOfRangeException;
+import io.ternkv.proto.v1.RevisionOutOfRange;
 import io.ternkv.server.ServerBusyException;
 import io.ternkv.server.UnavailableException;
 import java.util.concurrent.CompletionException;
@@ -43,6 +45,19 @@ final class ErrorMapper {
               .addDetails(Any.pack(detail))
               .build();
       return StatusProto.toStatusRuntimeException(status);
+    }
+    if (e instanceof RevisionOutOfRangeException r) {
+      RevisionOutOfRange detail =
+          RevisionOutOfRange.newBuilder()
+              .setCompactRevision(r.compactRevision())
+              .setCurrentRevision(r.currentRevision())
+              .build();
+      return StatusProto.toStatusRuntimeException(
+          com.google.rpc.Status.newBuilder()
+              .setCode(Code.OUT_OF_RANGE_VALUE)
+              .setMessage(r.getMessage())
+              .addDetails(Any.pack(detail))
+              .build());
     }
     if (e instanceof UnavailableException) {
       return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();

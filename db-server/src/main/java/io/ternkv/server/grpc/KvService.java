@@ -6,6 +6,11 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
 import io.ternkv.proto.raft.v1.Command;
+import io.ternkv.proto.raft.v1.CompactCommand;
+import io.ternkv.proto.v1.CompactRequest;
+import io.ternkv.proto.v1.CompactResponse;
+import io.ternkv.proto.v1.TxnDelete;
+import io.ternkv.server.RevisionOutOfRangeException;
 import io.ternkv.proto.raft.v1.DeleteCommand;
 import io.ternkv.proto.raft.v1.PutCommand;
 import io.ternkv.proto.raft.v1.RangeRead;
@@ -27,7 +32,6 @@ import io.ternkv.proto.v1.TxnRequest;
 import io.ternkv.proto.v1.TxnResponse;
 import io.ternkv.proto.v1.WriteConsistency;
 import io.ternkv.proto.v1.WriteId;
-import io.ternkv.server.FailedPreconditionException;
 import io.ternkv.server.InvalidRequestException;
 import io.ternkv.server.UnavailableException;
 import io.ternkv.server.apply.RequestLimits;
@@ -86,7 +90,16 @@ public final class KvService extends KVGrpc.KVImplBase {
                           .setLease(RequestLimits.checkLease("lease", request.getLease())))
                   .build();
           return write(command, request.hasWriteId() ? request.getWriteId() : null, request.getConsistency())
-              .thenApply(o -> PutResponse.newBuilder().setHeader(writeHeader(o)).build());
+              .thenApply(
+                  o -> {
+                    PutResponse.Builder b = PutResponse.newBuilder().setHeader(writeHeader(o));
+                    if (request.getPrevKv()) {
+                      for (KvStore.Entry e : o.result().previous()) {
+                        b.setPrevKv(toKeyValue(request.getKey(), e.value()));
+                      }
+                    }
+                    return b.build();
+                  });
         });
   }
 
@@ -95,19 +108,38 @@ public final class KvService extends KVGrpc.KVImplBase {
     run(
         out,
         () -> {
-          limits.checkKey("key", request.getKey().size());
+          DeleteCommand.Builder delete = DeleteCommand.newBuilder().setPrevKv(request.getPrevKv());
+          if (request.getEnd().isEmpty() && request.getPrefix().isEmpty() && !request.getToEnd()) {
+            limits.checkKey("key", request.getKey().size());
+            delete.setKey(request.getKey());
+          } else {
+            delete.setRange(
+                TxnRequests.deleteRange(
+                    TxnDelete.newBuilder()
+                        .setKey(request.getKey())
+                        .setEnd(request.getEnd())
+                        .setPrefix(request.getPrefix())
+                        .setToEnd(request.getToEnd())
+                        .build(),
+                    limits,
+                    "delete"));
+          }
           raft.checkLeader();
-          Command command =
-              Command.newBuilder()
-                  .setDelete(DeleteCommand.newBuilder().setKey(request.getKey()))
-                  .build();
+          Command command = Command.newBuilder().setDelete(delete).build();
           return write(command, request.hasWriteId() ? request.getWriteId() : null, request.getConsistency())
               .thenApply(
-                  o ->
-                      DeleteResponse.newBuilder()
-                          .setHeader(writeHeader(o))
-                          .setDeleted(o.result().deleted())
-                          .build());
+                  o -> {
+                    DeleteResponse.Builder b =
+                        DeleteResponse.newBuilder()
+                            .setHeader(writeHeader(o))
+                            .setDeleted(o.result().deleted());
+                    if (request.getPrevKv()) {
+                      for (KvStore.Entry e : o.result().previous()) {
+                        b.addPrevKvs(toKeyValue(UnsafeByteOperations.unsafeWrap(e.key()), e.value()));
+                      }
+                    }
+                    return b.build();
+                  });
         });
   }
 
@@ -118,7 +150,11 @@ public final class KvService extends KVGrpc.KVImplBase {
         () -> {
           limits.checkKey("key", request.getKey().size());
           byte[] key = request.getKey().toByteArray();
+          long revision = checkRevision(request.getRevision());
           if (request.getConsistency() == ReadConsistency.READ_LOG) {
+            if (revision != 0) {
+              throw new InvalidRequestException("a read at a revision cannot go through the log");
+            }
             Command read =
                 Command.newBuilder().setRead(ReadCommand.newBuilder().setGetKey(request.getKey())).build();
             return logRead(read)
@@ -138,7 +174,7 @@ public final class KvService extends KVGrpc.KVImplBase {
               () -> {
                 KvStore.ReadView view = raft.store().view();
                 GetResponse.Builder b = GetResponse.newBuilder();
-                view.get(key).ifPresent(v -> b.setKv(toKeyValue(request.getKey(), v)));
+                view.get(key, revision).ifPresent(v -> b.setKv(toKeyValue(request.getKey(), v)));
                 return b.setHeader(readHeader(view)).build();
               });
         });
@@ -156,7 +192,11 @@ public final class KvService extends KVGrpc.KVImplBase {
           }
           int pageLimit =
               (int) (limit == 0 ? RequestLimits.MAX_RANGE_PAGE : Math.min(limit, RequestLimits.MAX_RANGE_PAGE));
+          long revision = checkRevision(request.getRevision());
           if (request.getConsistency() == ReadConsistency.READ_LOG) {
+            if (revision != 0) {
+              throw new InvalidRequestException("a read at a revision cannot go through the log");
+            }
             RangeRead.Builder r = RangeRead.newBuilder().setLimit(pageLimit);
             if (bounds.start() != null) {
               r.setStart(UnsafeByteOperations.unsafeWrap(bounds.start()));
@@ -175,7 +215,8 @@ public final class KvService extends KVGrpc.KVImplBase {
               () -> {
                 KvStore.ReadView view = raft.store().view();
                 KvStore.RangePage page =
-                    view.range(bounds.start(), bounds.end(), pageLimit, RequestLimits.MAX_RANGE_BYTES);
+                    view.range(
+                        bounds.start(), bounds.end(), pageLimit, RequestLimits.MAX_RANGE_BYTES, revision);
                 return rangeResponse(page, readHeader(view));
               });
         });
@@ -197,6 +238,35 @@ public final class KvService extends KVGrpc.KVImplBase {
         });
   }
 
+  @Override
+  public void compact(CompactRequest request, StreamObserver<CompactResponse> out) {
+    run(
+        out,
+        () -> {
+          if (request.getRevision() <= 0) {
+            throw new InvalidRequestException("compaction revision must be positive");
+          }
+          raft.checkLeader();
+          // Whether the revision is compacted or in the future is decided by the log entry.
+          Command command =
+              Command.newBuilder()
+                  .setCompact(CompactCommand.newBuilder().setRevision(request.getRevision()))
+                  .build();
+          return write(
+                  command,
+                  request.hasWriteId() ? request.getWriteId() : null,
+                  WriteConsistency.WRITE_MAJORITY)
+              .thenApply(o -> CompactResponse.newBuilder().setHeader(writeHeader(o)).build());
+        });
+  }
+
+  private static long checkRevision(long revision) {
+    if (revision < 0) {
+      throw new InvalidRequestException("revision must not be negative");
+    }
+    return revision;
+  }
+
   CompletableFuture<WriteOutcome> write(
       Command command, WriteId id, WriteConsistency consistency) {
     if (id != null && id.getClientId().size() != 16) {
@@ -214,7 +284,7 @@ public final class KvService extends KVGrpc.KVImplBase {
             .thenApply(
                 o -> {
                   if (o.result().refused() != null) {
-                    throw new FailedPreconditionException(o.result().refused());
+                    throw o.result().refused();
                   }
                   return o;
                 });

@@ -131,13 +131,7 @@ final class TxnRequests {
           KvService.Bounds b = deleteBounds(op.getDelete(), limits, where);
           deletes.add(b);
           singleKey.add(isSingleKey(op.getDelete()));
-          DeleteRange.Builder d = DeleteRange.newBuilder().setStart(wrap(b.start()));
-          if (b.end() != null) {
-            d.setEnd(wrap(b.end())).setHasEnd(true);
-          } else if (!isSingleKey(op.getDelete())) {
-            d.setOpenEnd(true);
-          }
-          steps.add(TxnStep.newBuilder().setDelete(d).build());
+          steps.add(TxnStep.newBuilder().setDelete(deleteRange(op.getDelete(), b)).build());
         }
         case RANGE -> {
           TxnRange r = op.getRange();
@@ -165,6 +159,25 @@ final class TxnRequests {
     }
     checkNoKeyWrittenTwice(puts, deletes, singleKey, name);
     return steps;
+  }
+
+  /**
+   * The validated log form of a delete of one key, a range, a prefix or everything from a key on.
+   *
+   * @throws InvalidRequestException naming {@code where} when the delete is malformed
+   */
+  static DeleteRange deleteRange(TxnDelete d, RequestLimits limits, String where) {
+    return deleteRange(d, deleteBounds(d, limits, where));
+  }
+
+  private static DeleteRange deleteRange(TxnDelete d, KvService.Bounds b) {
+    DeleteRange.Builder range = DeleteRange.newBuilder().setStart(wrap(b.start()));
+    if (b.end() != null) {
+      range.setEnd(wrap(b.end())).setHasEnd(true);
+    } else if (!isSingleKey(d)) {
+      range.setOpenEnd(true);
+    }
+    return range.build();
   }
 
   private static boolean isSingleKey(TxnDelete d) {

@@ -60,6 +60,8 @@ final class KvStateMachine extends BaseStateMachine {
 
   private final ApplyGate gate = new ApplyGate();
   private final AppliedWaiters waiters;
+  private final java.util.List<Runnable> appliedListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   /** Last time (nanoTime) this node had applied everything it knew to be committed. */
   private volatile long caughtUpNanos = System.nanoTime();
   private volatile RaftServer.Division division;
@@ -196,8 +198,23 @@ final class KvStateMachine extends BaseStateMachine {
     applied(index);
   }
 
+  /**
+   * Runs {@code listener} after every applied entry and restored snapshot, on the thread that
+   * applied it: it must only hand work off, never block.
+   */
+  void onApplied(Runnable listener) {
+    appliedListeners.add(listener);
+  }
+
   private void applied(long index) {
     waiters.release(index);
+    for (Runnable listener : appliedListeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        LOG.warn("{}: applied listener failed", nodeId, e);
+      }
+    }
     if (index >= commitIndex()) {
       caughtUpNanos = System.nanoTime();
     }
@@ -304,7 +321,7 @@ final class KvStateMachine extends BaseStateMachine {
       }
       reflectedUpTo = store.applied().index();
       setLastAppliedTermIndex(snapshot.getTermIndex());
-      waiters.release(snapshot.getIndex());
+      applied(snapshot.getIndex());
     }
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
@@ -312,12 +329,21 @@ final class KvStateMachine extends BaseStateMachine {
     }
   }
 
+  /** Revisions of compacted history removed per store lock hold. */
+  private static final int COMPACT_BATCH = 256;
+
+  private static final int COMPACT_BATCHES_PER_TICK = 40;
+
   private void commitQuietly() {
     KvStore s = store;
     if (s == null) {
       return;
     }
     try {
+      // Remove compacted history a bounded batch at a time, so the apply thread waits briefly.
+      for (int batch = 0; batch < COMPACT_BATCHES_PER_TICK && s.compactSome(COMPACT_BATCH); batch++) {
+        Thread.yield();
+      }
       s.commitIfDue(commitEveryWrites, commitEveryNanos);
     } catch (RuntimeException e) {
       LOG.warn("{}: background store commit failed", nodeId, e);

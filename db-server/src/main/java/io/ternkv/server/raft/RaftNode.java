@@ -193,6 +193,14 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
+   * Runs {@code listener} after every entry this node applies and every snapshot it installs, on
+   * the apply thread: the listener must return at once (hand work to another thread).
+   */
+  public void onApplied(Runnable listener) {
+    stateMachine.onApplied(listener);
+  }
+
+  /**
    * An upper estimate of how far behind the cluster this node's state may be. On a leader: the
    * time since a majority (itself included) last answered it, since a leader cut off from the
    * majority may already have been replaced. On a follower: the time since it last heard from the

@@ -1,6 +1,8 @@
 package io.ternkv.server.storage;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.ByteString;
+import io.ternkv.proto.raft.v1.ChangedKeys;
 import io.ternkv.proto.raft.v1.StoredLease;
 import io.ternkv.proto.raft.v1.StoredValue;
 import java.io.BufferedInputStream;
@@ -18,6 +20,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import io.ternkv.server.RevisionOutOfRangeException;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
@@ -31,8 +35,11 @@ import org.h2.mvstore.type.StringDataType;
 /**
  * The state machine's data on one H2 MVStore file: the only class that touches MVStore.
  *
- * <p>Maps: {@code kv} (key to {@link StoredValue}) and {@code meta} (applied term and index,
- * current revision). The applied index is written into the same MVStore commit as the data it
+ * <p>Maps: {@code kv} (key to its current {@link StoredValue}), {@code hist} (every version of
+ * every key still kept, by key then revision; a deletion is a tombstone version), {@code events}
+ * (revision to the keys it changed, for watches and compaction), {@code lease} and {@code
+ * leasekey} (leases and the keys each holds) and {@code meta} (applied term and index, current
+ * and compacted revision). The applied index is written into the same MVStore commit as the data it
  * covers, so after a crash the store reflects exactly the entries up to its persisted index and
  * Raft replays the rest. Commits are batched: the Raft log, not this file, is the durable record.
  *
@@ -47,9 +54,17 @@ public final class KvStore implements AutoCloseable {
   private static final String DATA_MAP_PREFIX = "kv.";
   private static final String LEASE_MAP_PREFIX = "lease.";
   private static final String LEASE_KEY_MAP_PREFIX = "leasekey.";
+  private static final String HISTORY_MAP_PREFIX = "hist.";
+  private static final String EVENTS_MAP_PREFIX = "events.";
+  private static final String META_COMPACTED = "compacted.revision";
+  /** Present once the store keeps history (stores written before that get it built on open). */
+  private static final String META_HISTORY = "history.format";
   private static final long SNAPSHOT_MAGIC = 0x54_45_52_4E_53_4E_41_50L; // "TERNSNAP"
-  /** Format 2 adds the leases after the keys; format 1 snapshots (no leases) still restore. */
-  private static final int SNAPSHOT_FORMAT = 2;
+  /**
+   * Format 3 adds history and the compacted revision after the leases, format 2 the leases after
+   * the keys; snapshots of formats 1 and 2 still restore (with history from their revision on).
+   */
+  private static final int SNAPSHOT_FORMAT = 3;
 
   private final Path file;
   private final MVStore store;
@@ -60,6 +75,15 @@ public final class KvStore implements AutoCloseable {
   private volatile MVMap<Long, byte[]> leases;
   /** Which keys each lease holds: 8-byte lease id followed by the key; derived from {@link #kv}. */
   private volatile MVMap<byte[], byte[]> leaseKeys;
+  /** Versions by {@link #historyKey}; replaced with {@link #kv}. */
+  private volatile MVMap<byte[], byte[]> history;
+  /** Revision to {@link ChangedKeys}; replaced with {@link #kv}. */
+  private volatile MVMap<Long, byte[]> events;
+  /** Reads below this revision are refused; history below it is being removed. */
+  private volatile long compacted;
+  /** The keys the current mutation changed, and at which revision. */
+  private final List<byte[]> changed = new ArrayList<>();
+  private long changedRevision;
   private final Writer writer = new Writer();
   private final Object lock = new Object();
 
@@ -84,9 +108,17 @@ public final class KvStore implements AutoCloseable {
     this.kv = dataMap(generation);
     this.leases = leaseMap(generation);
     this.leaseKeys = leaseKeyMap(generation);
+    this.history = historyMap(generation);
+    this.events = eventsMap(generation);
     // Maps of older generations are left by restores that readers might still have been using.
     for (String name : store.getMapNames()) {
-      for (String prefix : List.of(DATA_MAP_PREFIX, LEASE_MAP_PREFIX, LEASE_KEY_MAP_PREFIX)) {
+      for (String prefix :
+          List.of(
+              DATA_MAP_PREFIX,
+              LEASE_MAP_PREFIX,
+              LEASE_KEY_MAP_PREFIX,
+              HISTORY_MAP_PREFIX,
+              EVENTS_MAP_PREFIX)) {
         if (name.startsWith(prefix) && !name.equals(prefix + generation)) {
           store.removeMap(name);
         }
@@ -97,7 +129,31 @@ public final class KvStore implements AutoCloseable {
             meta.getOrDefault(META_TERM, 0L),
             meta.getOrDefault(META_INDEX, -1L),
             meta.getOrDefault(META_REVISION, 0L));
+    if (!meta.containsKey(META_HISTORY)) {
+      // A store from before history was kept: its current versions become the history, and
+      // nothing older than its revision can be read.
+      buildHistoryFromCurrent(kv, history, events);
+      meta.put(META_COMPACTED, applied.revision());
+      meta.put(META_HISTORY, 1L);
+      store.commit();
+    }
+    this.compacted = meta.getOrDefault(META_COMPACTED, 0L);
     publish();
+  }
+
+  /** Records every current version as history at its mod revision. */
+  private static void buildHistoryFromCurrent(
+      MVMap<byte[], byte[]> current, MVMap<byte[], byte[]> history, MVMap<Long, byte[]> events) {
+    Cursor<byte[], byte[]> cursor = current.cursor(null);
+    while (cursor.hasNext()) {
+      byte[] key = cursor.next();
+      byte[] raw = cursor.getValue();
+      long revision = decode(raw).getModRevision();
+      history.put(historyKey(key, revision), raw);
+      byte[] list = events.get(revision);
+      ChangedKeys.Builder keys = list == null ? ChangedKeys.newBuilder() : decodeKeys(list).toBuilder();
+      events.put(revision, keys.addKeys(ByteString.copyFrom(key)).build().toByteArray());
+    }
   }
 
   /**
@@ -166,7 +222,29 @@ public final class KvStore implements AutoCloseable {
 
   /** Makes the state after the latest mutation the one readers see. Under {@link #lock}. */
   private void publish() {
-    published = new ReadView(kv, kv.flushAndGetRoot(), applied);
+    published =
+        new ReadView(
+            kv,
+            kv.flushAndGetRoot(),
+            history,
+            history.flushAndGetRoot(),
+            events,
+            events.flushAndGetRoot(),
+            applied,
+            compacted);
+  }
+
+  /** Writes the current mutation's change list (if it changed keys). Under {@link #lock}. */
+  private void flushChanges() {
+    if (changed.isEmpty()) {
+      return;
+    }
+    ChangedKeys.Builder keys = ChangedKeys.newBuilder();
+    for (byte[] key : changed) {
+      keys.addKeys(ByteString.copyFrom(key));
+    }
+    events.put(changedRevision, keys.build().toByteArray());
+    changed.clear();
   }
 
   /**
@@ -181,6 +259,7 @@ public final class KvStore implements AutoCloseable {
       T result;
       try {
         result = mutation.apply(writer);
+        flushChanges();
       } catch (RuntimeException e) {
         // Part of the mutation may be in the maps: never show it to readers, never commit it.
         broken = e;
@@ -227,6 +306,11 @@ public final class KvStore implements AutoCloseable {
     return kv.sizeAsLong();
   }
 
+  /** Number of versions history holds (current ones included, until compaction removes them). */
+  public long historySize() {
+    return history.sizeAsLong();
+  }
+
   /**
    * Writes a snapshot of the whole store to {@code out} and returns the state it reflects. The
    * caller must ensure no mutation runs meanwhile (Ratis takes snapshots on the apply thread).
@@ -235,11 +319,17 @@ public final class KvStore implements AutoCloseable {
     AppliedState at;
     Cursor<byte[], byte[]> cursor;
     Cursor<Long, byte[]> leaseCursor;
+    Cursor<byte[], byte[]> historyCursor;
+    Cursor<Long, byte[]> eventsCursor;
+    long compactedAt;
     synchronized (lock) {
       commitLocked();
       at = applied;
       cursor = kv.cursor(null);
       leaseCursor = leases.cursor(null);
+      historyCursor = history.cursor(null);
+      eventsCursor = events.cursor(null);
+      compactedAt = compacted;
     }
     CRC32 crc = new CRC32();
     DataOutputStream data =
@@ -249,6 +339,20 @@ public final class KvStore implements AutoCloseable {
     data.writeLong(at.term());
     data.writeLong(at.index());
     data.writeLong(at.revision());
+    writeBytesMap(data, cursor);
+    writeLongMap(data, leaseCursor);
+    data.writeLong(compactedAt);
+    writeBytesMap(data, historyCursor);
+    writeLongMap(data, eventsCursor);
+    data.flush();
+    new DataOutputStream(out).writeLong(crc.getValue());
+    out.flush();
+    return at;
+  }
+
+  /** Writes byte-keyed entries, then -1 and their count. */
+  private static void writeBytesMap(DataOutputStream data, Cursor<byte[], byte[]> cursor)
+      throws IOException {
     long count = 0;
     while (cursor.hasNext()) {
       byte[] key = cursor.next();
@@ -261,21 +365,65 @@ public final class KvStore implements AutoCloseable {
     }
     data.writeInt(-1);
     data.writeLong(count);
-    long leaseCount = 0;
-    while (leaseCursor.hasNext()) {
-      long id = leaseCursor.next();
-      byte[] lease = leaseCursor.getValue();
-      data.writeLong(id);
-      data.writeInt(lease.length);
-      data.write(lease);
-      leaseCount++;
+  }
+
+  /** Writes long-keyed entries (keys not negative), then -1 and their count. */
+  private static void writeLongMap(DataOutputStream data, Cursor<Long, byte[]> cursor)
+      throws IOException {
+    long count = 0;
+    while (cursor.hasNext()) {
+      long key = cursor.next();
+      byte[] value = cursor.getValue();
+      data.writeLong(key);
+      data.writeInt(value.length);
+      data.write(value);
+      count++;
     }
     data.writeLong(-1);
-    data.writeLong(leaseCount);
-    data.flush();
-    new DataOutputStream(out).writeLong(crc.getValue());
-    out.flush();
-    return at;
+    data.writeLong(count);
+  }
+
+  /** Reads what {@link #writeBytesMap} wrote, handing each entry to {@code sink}. */
+  private static void readBytesMap(DataInputStream data, BytesSink sink) throws IOException {
+    long count = 0;
+    for (int keyLen; (keyLen = data.readInt()) >= 0; count++) {
+      byte[] key = data.readNBytes(keyLen);
+      int valueLen = data.readInt();
+      if (key.length != keyLen || valueLen < 0) {
+        throw new IOException("snapshot truncated");
+      }
+      byte[] value = data.readNBytes(valueLen);
+      if (value.length != valueLen) {
+        throw new IOException("snapshot truncated");
+      }
+      sink.accept(key, value);
+    }
+    if (data.readLong() != count) {
+      throw new IOException("snapshot entry count mismatch");
+    }
+  }
+
+  /** Reads what {@link #writeLongMap} wrote into {@code map}. */
+  private static void readLongMap(DataInputStream data, MVMap<Long, byte[]> map) throws IOException {
+    long count = 0;
+    for (long key; (key = data.readLong()) >= 0; count++) {
+      int len = data.readInt();
+      if (len < 0) {
+        throw new IOException("snapshot truncated");
+      }
+      byte[] value = data.readNBytes(len);
+      if (value.length != len) {
+        throw new IOException("snapshot truncated");
+      }
+      map.put(key, value);
+    }
+    if (data.readLong() != count) {
+      throw new IOException("snapshot entry count mismatch");
+    }
+  }
+
+  private interface BytesSink {
+    void accept(byte[] key, byte[] value) throws IOException;
   }
 
   /**
@@ -303,46 +451,40 @@ public final class KvStore implements AutoCloseable {
     MVMap<byte[], byte[]> next = dataMap(generation);
     MVMap<Long, byte[]> nextLeases = leaseMap(generation);
     MVMap<byte[], byte[]> nextLeaseKeys = leaseKeyMap(generation);
+    MVMap<byte[], byte[]> nextHistory = historyMap(generation);
+    MVMap<Long, byte[]> nextEvents = eventsMap(generation);
+    List<MVMap<?, ?>> filling = List.of(next, nextLeases, nextLeaseKeys, nextHistory, nextEvents);
     boolean switched = false;
     try {
-      next.clear();
-      nextLeases.clear();
-      nextLeaseKeys.clear();
-      long count = 0;
-      for (int keyLen; (keyLen = data.readInt()) >= 0; count++) {
-        byte[] key = data.readNBytes(keyLen);
-        int valueLen = data.readInt();
-        byte[] value = data.readNBytes(valueLen);
-        if (key.length != keyLen || value.length != valueLen) {
-          throw new IOException("snapshot truncated");
-        }
-        next.put(key, value);
-        long lease;
-        try {
-          lease = StoredValue.parseFrom(value).getLease();
-        } catch (InvalidProtocolBufferException e) {
-          throw new IOException("snapshot holds a corrupt value record", e);
-        }
-        if (lease != 0) {
-          nextLeaseKeys.put(leaseKey(lease, key), EMPTY);
-        }
-      }
-      if (data.readLong() != count) {
-        throw new IOException("snapshot entry count mismatch");
-      }
+      filling.forEach(MVMap::clear);
+      readBytesMap(
+          data,
+          (key, value) -> {
+            next.put(key, value);
+            long lease;
+            try {
+              lease = StoredValue.parseFrom(value).getLease();
+            } catch (InvalidProtocolBufferException e) {
+              throw new IOException("snapshot holds a corrupt value record", e);
+            }
+            if (lease != 0) {
+              nextLeaseKeys.put(leaseKey(lease, key), EMPTY);
+            }
+          });
       if (format >= 2) {
-        long leaseCount = 0;
-        for (long id; (id = data.readLong()) >= 0; leaseCount++) {
-          int len = data.readInt();
-          byte[] lease = data.readNBytes(len);
-          if (lease.length != len) {
-            throw new IOException("snapshot truncated");
-          }
-          nextLeases.put(id, lease);
-        }
-        if (data.readLong() != leaseCount) {
-          throw new IOException("snapshot lease count mismatch");
-        }
+        readLongMap(data, nextLeases);
+      }
+      long nextCompacted;
+      if (format >= 3) {
+        nextCompacted = data.readLong();
+        readBytesMap(data, nextHistory::put);
+        readLongMap(data, nextEvents);
+      } else {
+        buildHistoryFromCurrent(next, nextHistory, nextEvents);
+        nextCompacted = at.revision();
+      }
+      if (nextCompacted < 0 || nextCompacted > at.revision()) {
+        throw new IOException("snapshot holds a compacted revision beyond its revision");
       }
       long expected = crc.getValue();
       if (new DataInputStream(buffered).readLong() != expected) {
@@ -352,6 +494,10 @@ public final class KvStore implements AutoCloseable {
         kv = next;
         leases = nextLeases;
         leaseKeys = nextLeaseKeys;
+        history = nextHistory;
+        events = nextEvents;
+        compacted = nextCompacted;
+        meta.put(META_COMPACTED, nextCompacted);
         meta.put(META_GENERATION, generation);
         writer.setApplied(at);
         commitLocked();
@@ -361,11 +507,25 @@ public final class KvStore implements AutoCloseable {
       return at;
     } finally {
       if (!switched) {
-        store.removeMap(next);
-        store.removeMap(nextLeases);
-        store.removeMap(nextLeaseKeys);
+        filling.forEach(store::removeMap);
       }
     }
+  }
+
+  private MVMap<byte[], byte[]> historyMap(long generation) {
+    return store.openMap(
+        HISTORY_MAP_PREFIX + generation,
+        new MVMap.Builder<byte[], byte[]>()
+            .keyType(BytesType.INSTANCE)
+            .valueType(BytesType.INSTANCE));
+  }
+
+  private MVMap<Long, byte[]> eventsMap(long generation) {
+    return store.openMap(
+        EVENTS_MAP_PREFIX + generation,
+        new MVMap.Builder<Long, byte[]>()
+            .keyType(LongDataType.INSTANCE)
+            .valueType(BytesType.INSTANCE));
   }
 
   private MVMap<Long, byte[]> leaseMap(long generation) {
@@ -485,11 +645,12 @@ public final class KvStore implements AutoCloseable {
     }
 
     /**
-     * Removes every key in {@code [start, end)} ({@code end} null: to the last key).
+     * Removes every key in {@code [start, end)} ({@code end} null: to the last key) as of {@code
+     * revision}.
      *
-     * @return how many keys were removed
+     * @return the removed keys with their last values, in key order
      */
-    public long removeRange(byte[] start, byte[] end) {
+    public List<Entry> removeRange(byte[] start, byte[] end, long revision) {
       List<byte[]> doomed = new ArrayList<>();
       Cursor<byte[], byte[]> cursor = kv.cursor(start);
       while (cursor.hasNext()) {
@@ -499,35 +660,85 @@ public final class KvStore implements AutoCloseable {
         }
         doomed.add(key);
       }
-      doomed.forEach(this::remove);
-      return doomed.size();
+      List<Entry> removed = new ArrayList<>(doomed.size());
+      for (byte[] key : doomed) {
+        remove(key, revision).ifPresent(v -> removed.add(new Entry(key, v)));
+      }
+      return removed;
     }
 
-    /** Stores a key's value record, moving it to the record's lease (if any). */
-    public void put(byte[] key, StoredValue value) {
-      byte[] old = kv.put(key, value.toByteArray());
-      long before = old == null ? 0 : decode(old).getLease();
-      if (before != value.getLease()) {
-        if (before != 0) {
-          leaseKeys.remove(leaseKey(before, key));
+    /**
+     * Stores a key's value record as of its mod revision, moving it to the record's lease (if
+     * any), and records the version in history.
+     *
+     * @return the value it replaced, if the key existed
+     */
+    public Optional<StoredValue> put(byte[] key, StoredValue value) {
+      byte[] raw = value.toByteArray();
+      byte[] old = kv.put(key, raw);
+      StoredValue before = old == null ? null : decode(old);
+      long beforeLease = before == null ? 0 : before.getLease();
+      if (beforeLease != value.getLease()) {
+        if (beforeLease != 0) {
+          leaseKeys.remove(leaseKey(beforeLease, key));
         }
         if (value.getLease() != 0) {
           leaseKeys.put(leaseKey(value.getLease(), key), EMPTY);
         }
       }
+      recordChange(key, value.getModRevision(), raw);
+      return Optional.ofNullable(before);
     }
 
-    /** Removes a key (and its lease attachment); returns whether it existed. */
-    public boolean remove(byte[] key) {
+    /**
+     * Removes a key (and its lease attachment) as of {@code revision}, recording a tombstone in
+     * history.
+     *
+     * @return the value it had, if it existed
+     */
+    public Optional<StoredValue> remove(byte[] key, long revision) {
       byte[] old = kv.remove(key);
       if (old == null) {
-        return false;
+        return Optional.empty();
       }
-      long lease = decode(old).getLease();
-      if (lease != 0) {
-        leaseKeys.remove(leaseKey(lease, key));
+      StoredValue before = decode(old);
+      if (before.getLease() != 0) {
+        leaseKeys.remove(leaseKey(before.getLease(), key));
       }
-      return true;
+      recordChange(key, revision, tombstone(revision));
+      return Optional.of(before);
+    }
+
+    private void recordChange(byte[] key, long revision, byte[] record) {
+      if (revision <= applied.revision()) {
+        throw new IllegalStateException(
+            "a change at revision " + revision + " after revision " + applied.revision());
+      }
+      if (!changed.isEmpty() && changedRevision != revision) {
+        throw new IllegalStateException("one mutation changed keys at two revisions");
+      }
+      changedRevision = revision;
+      if (history.put(historyKey(key, revision), record) == null) {
+        changed.add(key);
+      }
+    }
+
+    /**
+     * Marks history below {@code revision} as gone: reads and watches below it are refused from
+     * now on, and {@link #compactSome} removes the old versions in the background.
+     */
+    public void compact(long revision) {
+      if (revision <= compacted || revision > applied.revision()) {
+        throw new IllegalArgumentException(
+            "compaction to " + revision + " outside (" + compacted + ", " + applied.revision() + "]");
+      }
+      meta.put(META_COMPACTED, revision);
+      compacted = revision;
+    }
+
+    /** The compacted revision, seeing the mutations made so far. */
+    public long compacted() {
+      return compacted;
     }
 
     /** A lease, seeing the mutations made so far. */
@@ -561,6 +772,142 @@ public final class KvStore implements AutoCloseable {
   }
 
   /**
+   * Removes history the compacted revision made unreadable, at most {@code maxRevisions}
+   * revisions' worth per call, so readers and the apply thread wait for it only briefly. Called
+   * from a background task; the result is the same whenever it runs, since nothing below the
+   * compacted revision is ever read.
+   *
+   * @return whether more remains to be removed
+   */
+  public boolean compactSome(int maxRevisions) {
+    synchronized (lock) {
+      if (broken != null || store.isClosed()) {
+        return false;
+      }
+      long upTo = compacted;
+      Cursor<Long, byte[]> cursor = events.cursor(null);
+      List<Long> done = new ArrayList<>();
+      while (cursor.hasNext() && done.size() < maxRevisions) {
+        long revision = cursor.next();
+        if (revision >= upTo) {
+          break;
+        }
+        for (ByteString k : decodeKeys(cursor.getValue()).getKeysList()) {
+          dropOldVersions(k.toByteArray(), revision, upTo);
+        }
+        done.add(revision);
+      }
+      if (done.isEmpty()) {
+        return false;
+      }
+      done.forEach(events::remove);
+      uncommittedWrites++;
+      publish();
+      Long first = events.firstKey();
+      return first != null && first < upTo;
+    }
+  }
+
+  /**
+   * For the version of {@code key} changed at {@code revision} (below {@code upTo}): removes every
+   * older version, and this one too unless it is what a read at {@code upTo} sees.
+   */
+  private void dropOldVersions(byte[] key, long revision, long upTo) {
+    byte[] prefix = historyPrefix(key);
+    Cursor<byte[], byte[]> older =
+        history.cursor(history.getRoot(), historyKey(key, revision - 1), null, true);
+    List<byte[]> doomed = new ArrayList<>();
+    while (older.hasNext()) {
+      byte[] k = older.next();
+      if (!startsWith(k, prefix)) {
+        break;
+      }
+      doomed.add(k);
+    }
+    byte[] self = historyKey(key, revision);
+    byte[] newer = history.higherKey(self);
+    boolean superseded =
+        newer != null && startsWith(newer, prefix) && revisionOf(newer) <= upTo;
+    byte[] record = history.get(self);
+    if (record != null && (superseded || decode(record).getVersion() == 0)) {
+      doomed.add(self);
+    }
+    doomed.forEach(history::remove);
+  }
+
+  /** The oldest revision reads may ask for. */
+  public long compacted() {
+    return compacted;
+  }
+
+  /**
+   * The history key of a version: the key with each 0x00 written as 0x00 0xFF, then 0x00 0x01,
+   * then the revision big-endian. Ordered like (key, revision), and no key's prefix is a prefix
+   * of another key's.
+   */
+  static byte[] historyKey(byte[] key, long revision) {
+    byte[] prefix = historyPrefix(key);
+    return ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(revision).array();
+  }
+
+  /** The part of {@link #historyKey} before the revision. */
+  static byte[] historyPrefix(byte[] key) {
+    int zeros = 0;
+    for (byte b : key) {
+      if (b == 0) {
+        zeros++;
+      }
+    }
+    byte[] out = new byte[key.length + zeros + 2];
+    int i = 0;
+    for (byte b : key) {
+      out[i++] = b;
+      if (b == 0) {
+        out[i++] = (byte) 0xFF;
+      }
+    }
+    out[i++] = 0;
+    out[i] = 1;
+    return out;
+  }
+
+  /** The user key of a {@link #historyKey}. */
+  static byte[] keyOf(byte[] historyKey) {
+    byte[] out = new byte[historyKey.length - 10];
+    int n = 0;
+    for (int i = 0; i < historyKey.length - 10; i++) {
+      out[n++] = historyKey[i];
+      if (historyKey[i] == 0) {
+        i++; // skip the escape byte
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  /** The revision of a {@link #historyKey}. */
+  static long revisionOf(byte[] historyKey) {
+    return ByteBuffer.wrap(historyKey, historyKey.length - 8, 8).getLong();
+  }
+
+  private static boolean startsWith(byte[] bytes, byte[] prefix) {
+    return bytes.length >= prefix.length
+        && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  /** The history record of a deletion: no value, version 0, the revision it happened at. */
+  private static byte[] tombstone(long revision) {
+    return StoredValue.newBuilder().setModRevision(revision).build().toByteArray();
+  }
+
+  private static ChangedKeys decodeKeys(byte[] raw) {
+    try {
+      return ChangedKeys.parseFrom(raw);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt change list", e);
+    }
+  }
+
+  /**
    * A consistent, read-only view of the store as of one completed mutation.
    *
    * <p>Threading: immutable and safe to share; reads are lock-free.
@@ -568,13 +915,30 @@ public final class KvStore implements AutoCloseable {
   public static final class ReadView {
     private final MVMap<byte[], byte[]> map;
     private final RootReference<byte[], byte[]> root;
+    private final MVMap<byte[], byte[]> history;
+    private final RootReference<byte[], byte[]> historyRoot;
+    private final MVMap<Long, byte[]> events;
+    private final RootReference<Long, byte[]> eventsRoot;
     private final AppliedState applied;
+    private final long compacted;
 
     private ReadView(
-        MVMap<byte[], byte[]> map, RootReference<byte[], byte[]> root, AppliedState applied) {
+        MVMap<byte[], byte[]> map,
+        RootReference<byte[], byte[]> root,
+        MVMap<byte[], byte[]> history,
+        RootReference<byte[], byte[]> historyRoot,
+        MVMap<Long, byte[]> events,
+        RootReference<Long, byte[]> eventsRoot,
+        AppliedState applied,
+        long compacted) {
       this.map = map;
       this.root = root;
+      this.history = history;
+      this.historyRoot = historyRoot;
+      this.events = events;
+      this.eventsRoot = eventsRoot;
       this.applied = applied;
+      this.compacted = compacted;
     }
 
     /** The log position and revision this view reflects exactly. */
@@ -582,10 +946,27 @@ public final class KvStore implements AutoCloseable {
       return applied;
     }
 
+    /** The oldest revision this view can read. */
+    public long compacted() {
+      return compacted;
+    }
+
     /** Reads one key. */
     public Optional<StoredValue> get(byte[] key) {
       byte[] raw = map.get(root.root, key);
       return raw == null ? Optional.empty() : Optional.of(decode(raw));
+    }
+
+    /**
+     * Reads one key as it was at {@code revision} (0: now).
+     *
+     * @throws RevisionOutOfRangeException when the revision is compacted or in the future
+     */
+    public Optional<StoredValue> get(byte[] key, long revision) {
+      if (isCurrent(revision)) {
+        return get(key);
+      }
+      return versionAt(key, revision);
     }
 
     /**
@@ -600,7 +981,145 @@ public final class KvStore implements AutoCloseable {
     public RangePage range(byte[] start, byte[] end, int limit, long maxBytes) {
       return KvStore.range(map.cursor(root, start, null, false), end, limit, maxBytes);
     }
+
+    /**
+     * Reads a range as it was at {@code revision} (0: now); otherwise like {@link #range(byte[],
+     * byte[], int, long)}.
+     *
+     * @throws RevisionOutOfRangeException when the revision is compacted or in the future
+     */
+    public RangePage range(byte[] start, byte[] end, int limit, long maxBytes, long revision) {
+      if (isCurrent(revision)) {
+        return range(start, end, limit, maxBytes);
+      }
+      List<Entry> out = new ArrayList<>(Math.min(limit, 256));
+      long bytes = 0;
+      byte[] from = start == null ? null : historyPrefix(start);
+      while (true) {
+        Cursor<byte[], byte[]> cursor = history.cursor(historyRoot, from, null, false);
+        if (!cursor.hasNext()) {
+          return new RangePage(out, false);
+        }
+        byte[] key = keyOf(cursor.next());
+        if (end != null && Arrays.compareUnsigned(key, end) >= 0) {
+          return new RangePage(out, false);
+        }
+        Optional<StoredValue> v = versionAt(key, revision);
+        if (v.isPresent()) {
+          if (out.size() >= limit || (!out.isEmpty() && bytes >= maxBytes)) {
+            return new RangePage(out, true);
+          }
+          bytes += key.length + v.get().getSerializedSize();
+          out.add(new Entry(key, v.get()));
+        }
+        from = historyKey(key, Long.MAX_VALUE); // the next key's first version comes after
+      }
+    }
+
+    private boolean isCurrent(long revision) {
+      if (revision < 0) {
+        throw new IllegalArgumentException("negative revision " + revision);
+      }
+      if (revision == 0 || revision == applied.revision()) {
+        return true;
+      }
+      if (revision > applied.revision()) {
+        throw RevisionOutOfRangeException.future(revision, compacted, applied.revision());
+      }
+      if (revision < compacted) {
+        throw RevisionOutOfRangeException.compacted(revision, compacted, applied.revision());
+      }
+      return false;
+    }
+
+    /** The version of a key a read at {@code revision} sees, if it existed then. */
+    private Optional<StoredValue> versionAt(byte[] key, long revision) {
+      Cursor<byte[], byte[]> c =
+          history.cursor(historyRoot, historyKey(key, revision), null, true);
+      if (!c.hasNext()) {
+        return Optional.empty();
+      }
+      byte[] k = c.next();
+      if (!startsWith(k, historyPrefix(key))) {
+        return Optional.empty();
+      }
+      StoredValue v = decode(c.getValue());
+      return v.getVersion() == 0 ? Optional.empty() : Optional.of(v);
+    }
+
+    /**
+     * The changes from revision {@code from} on, in revision order, as far as this view reaches:
+     * whole revisions only, stopping after the revision that brings the total past {@code
+     * maxBytes}.
+     *
+     * @param from first revision wanted; must not be below {@link #compacted()}
+     * @param keys which keys to return (the others are skipped, not counted)
+     * @param withPrevious whether to include each key's version before the change
+     * @throws RevisionOutOfRangeException when {@code from} is compacted
+     */
+    public ChangePage changes(long from, Predicate<byte[]> keys, boolean withPrevious, long maxBytes) {
+      if (from < compacted) {
+        throw RevisionOutOfRangeException.compacted(from, compacted, applied.revision());
+      }
+      List<Change> out = new ArrayList<>();
+      long bytes = 0;
+      Cursor<Long, byte[]> cursor = events.cursor(eventsRoot, from, null, false);
+      while (cursor.hasNext()) {
+        long revision = cursor.next();
+        if (revision > applied.revision()) {
+          break;
+        }
+        for (ByteString k : decodeKeys(cursor.getValue()).getKeysList()) {
+          byte[] key = k.toByteArray();
+          if (!keys.test(key)) {
+            continue;
+          }
+          byte[] raw = history.get(historyRoot.root, historyKey(key, revision));
+          if (raw == null) {
+            throw new IllegalStateException("revision " + revision + " lost a version it changed");
+          }
+          StoredValue now = decode(raw);
+          StoredValue before = null;
+          if (withPrevious) {
+            before = versionAtOrNull(key, revision - 1);
+          }
+          bytes += key.length + raw.length + (before == null ? 0 : before.getSerializedSize());
+          out.add(new Change(revision, key, now, before));
+        }
+        if (bytes >= maxBytes) {
+          return new ChangePage(out, revision + 1);
+        }
+      }
+      return new ChangePage(out, Math.max(from, applied.revision() + 1));
+    }
+
+    private StoredValue versionAtOrNull(byte[] key, long revision) {
+      return revision < 1 ? null : versionAt(key, revision).orElse(null);
+    }
   }
+
+  /**
+   * One change to one key.
+   *
+   * @param revision when it happened
+   * @param key the key
+   * @param value the new version, or a deletion: version 0, no value
+   * @param previous the version before (when asked for and still in history), else null
+   */
+  public record Change(long revision, byte[] key, StoredValue value, StoredValue previous) {
+    /** Whether the change deleted the key. */
+    public boolean isDelete() {
+      return value.getVersion() == 0;
+    }
+  }
+
+  /**
+   * Changes in revision order and where to continue.
+   *
+   * @param changes the changes (possibly none)
+   * @param next the first revision not covered: ask from here next time
+   */
+  public record ChangePage(List<Change> changes, long next) {}
 
   /** One key with its value record. */
   public record Entry(byte[] key, StoredValue value) {}

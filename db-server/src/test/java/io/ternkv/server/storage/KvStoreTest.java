@@ -83,7 +83,7 @@ class KvStoreTest {
       assertEquals(List.of("b"), leaseKeys(store, 2));
       assertEquals(
           "lease 9 not found (expired or revoked)",
-          applier.apply(putWithLease("e", "1", 9), 1, 9).refused());
+          applier.apply(putWithLease("e", "1", 9), 1, 9).refused().getMessage());
       assertTrue(store.get(b("e")).isEmpty());
 
       long before = store.applied().revision();
@@ -110,7 +110,13 @@ class KvStoreTest {
           () ->
               store.write(
                   w -> {
-                    w.put(b("half"), io.ternkv.proto.raft.v1.StoredValue.newBuilder().setValue(utf8("x")).build());
+                    w.put(
+                        b("half"),
+                        io.ternkv.proto.raft.v1.StoredValue.newBuilder()
+                            .setValue(utf8("x"))
+                            .setModRevision(2)
+                            .setVersion(1)
+                            .build());
                     throw new IllegalStateException("apply failed");
                   }));
       assertTrue(store.get(b("half")).isEmpty(), "readers never see the half mutation");
