@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.ternkv.client.internal.Caller;
 import io.ternkv.proto.v1.ClusterGrpc;
+import io.ternkv.proto.v1.CompactRequest;
 import io.ternkv.proto.v1.DeleteRequest;
 import io.ternkv.proto.v1.DeleteResponse;
 import io.ternkv.proto.v1.GetRequest;
@@ -112,15 +113,37 @@ public final class TernClient implements AutoCloseable {
    */
   public CompletableFuture<WriteResult> putAsync(
       byte[] key, byte[] value, long lease, WriteConsistency consistency) {
+    return putAsync(key, value, PutOptions.defaults().withLease(lease).withConsistency(consistency));
+  }
+
+  /**
+   * Like {@link #putAsync(byte[], byte[])} with options: a lease, the acknowledgement level, and
+   * whether to return the replaced version ({@link WriteResult#previous()}).
+   *
+   * @return a future failing like {@link #putAsync(byte[], byte[], long, WriteConsistency)}
+   */
+  public CompletableFuture<WriteResult> putAsync(byte[] key, byte[] value, PutOptions options) {
     PutRequest request =
         PutRequest.newBuilder()
             .setKey(bytes(key, "key"))
             .setValue(bytes(value, "value"))
             .setWriteId(nextWriteId())
-            .setConsistency(Wire.write(consistency))
-            .setLease(lease)
+            .setConsistency(Wire.write(options.consistency()))
+            .setLease(options.lease())
+            .setPrevKv(options.returnPrevious())
             .build();
-    return caller.call(KVGrpc.getPutMethod(), request).thenApply(r -> new WriteResult(seen(r.getHeader())));
+    return caller
+        .call(KVGrpc.getPutMethod(), request)
+        .thenApply(
+            r ->
+                new WriteResult(
+                    seen(r.getHeader()),
+                    r.hasPrevKv() ? Optional.of(Wire.keyValue(r.getPrevKv())) : Optional.empty()));
+  }
+
+  /** Blocking {@link #putAsync(byte[], byte[], PutOptions)}. */
+  public WriteResult put(byte[] key, byte[] value, PutOptions options) {
+    return await(putAsync(key, value, options));
   }
 
   /** Blocking {@link #putAsync(byte[], byte[])}. */
@@ -149,8 +172,9 @@ public final class TernClient implements AutoCloseable {
    * Reads one key.
    *
    * @return a future of the key's value, or empty when the key does not exist; failing with
-   *     {@link InvalidArgumentException} for a bad key, {@link RequestTimeoutException} when no
-   *     node could answer in time
+   *     {@link InvalidArgumentException} for a bad key, {@link RevisionOutOfRangeException} for a
+   *     {@link ReadOptions#revision()} compacted or not yet reached, {@link
+   *     RequestTimeoutException} when no node could answer in time
    */
   public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key, ReadOptions options) {
     GetRequest request =
@@ -159,6 +183,7 @@ public final class TernClient implements AutoCloseable {
             .setConsistency(Wire.read(options.consistency()))
             .setMinIndex(options.consistency() == ReadConsistency.SESSION ? lastSeenIndex.get() : 0)
             .setMaxStalenessMs(options.maxStaleness().toMillis())
+            .setRevision(options.revision())
             .build();
     return caller
         .call(KVGrpc.getGetMethod(), request)
@@ -212,20 +237,76 @@ public final class TernClient implements AutoCloseable {
 
   /** Like {@link #deleteAsync(byte[])}, acknowledged at the given level. */
   public CompletableFuture<DeleteResult> deleteAsync(byte[] key, WriteConsistency consistency) {
+    return deleteAsync(key, consistency, false);
+  }
+
+  /**
+   * Like {@link #deleteAsync(byte[], WriteConsistency)}; with {@code returnPrevious} the answer
+   * carries the deleted version ({@link DeleteResult#previous()}).
+   */
+  public CompletableFuture<DeleteResult> deleteAsync(
+      byte[] key, WriteConsistency consistency, boolean returnPrevious) {
     DeleteRequest request =
         DeleteRequest.newBuilder()
             .setKey(bytes(key, "key"))
             .setWriteId(nextWriteId())
             .setConsistency(Wire.write(consistency))
+            .setPrevKv(returnPrevious)
             .build();
-    return caller
-        .call(KVGrpc.getDeleteMethod(), request)
-        .thenApply((DeleteResponse r) -> new DeleteResult(r.getDeleted(), seen(r.getHeader())));
+    return caller.call(KVGrpc.getDeleteMethod(), request).thenApply(this::deleteResult);
+  }
+
+  /**
+   * Deletes every key in a range (or with a prefix, or every key) at one revision, acknowledged
+   * at the given level.
+   *
+   * @param returnPrevious whether the answer carries every deleted version (they all travel in
+   *     one response: mind large ranges)
+   * @return a future of how many keys were deleted; failing like {@link #putAsync(byte[],
+   *     byte[])}
+   */
+  public CompletableFuture<DeleteResult> deleteRangeAsync(
+      KeyRange range, WriteConsistency consistency, boolean returnPrevious) {
+    Objects.requireNonNull(range, "range");
+    DeleteRequest.Builder request =
+        DeleteRequest.newBuilder()
+            .setWriteId(nextWriteId())
+            .setConsistency(Wire.write(consistency))
+            .setPrevKv(returnPrevious);
+    if (range.prefixRef().length > 0) {
+      request.setPrefix(ByteString.copyFrom(range.prefixRef()));
+    } else if (range.endRef().length > 0) {
+      request.setKey(ByteString.copyFrom(range.startRef())).setEnd(ByteString.copyFrom(range.endRef()));
+    } else {
+      request.setKey(ByteString.copyFrom(range.startRef())).setToEnd(true);
+    }
+    return caller.call(KVGrpc.getDeleteMethod(), request.build()).thenApply(this::deleteResult);
+  }
+
+  /** Blocking {@link #deleteRangeAsync}, acknowledged on a majority, without previous versions. */
+  public DeleteResult deleteRange(KeyRange range) {
+    return await(deleteRangeAsync(range, WriteConsistency.MAJORITY, false));
+  }
+
+  /** Blocking {@link #deleteRangeAsync}, acknowledged on a majority. */
+  public DeleteResult deleteRange(KeyRange range, boolean returnPrevious) {
+    return await(deleteRangeAsync(range, WriteConsistency.MAJORITY, returnPrevious));
+  }
+
+  private DeleteResult deleteResult(DeleteResponse r) {
+    List<KeyValue> previous = new ArrayList<>(r.getPrevKvsCount());
+    r.getPrevKvsList().forEach(kv -> previous.add(Wire.keyValue(kv)));
+    return new DeleteResult(r.getDeleted(), seen(r.getHeader()), previous);
   }
 
   /** Blocking {@link #deleteAsync(byte[], WriteConsistency)}. */
   public DeleteResult delete(byte[] key, WriteConsistency consistency) {
     return await(deleteAsync(key, consistency));
+  }
+
+  /** Blocking {@link #deleteAsync(byte[], WriteConsistency, boolean)}. */
+  public DeleteResult delete(byte[] key, WriteConsistency consistency, boolean returnPrevious) {
+    return await(deleteAsync(key, consistency, returnPrevious));
   }
 
   /** Blocking {@link #deleteAsync(byte[])}. */
@@ -261,6 +342,7 @@ public final class TernClient implements AutoCloseable {
             .setConsistency(Wire.read(options.consistency()))
             .setMinIndex(options.consistency() == ReadConsistency.SESSION ? lastSeenIndex.get() : 0)
             .setMaxStalenessMs(options.maxStaleness().toMillis())
+            .setRevision(options.revision())
             .build();
     return caller
         .call(KVGrpc.getRangeMethod(), request)
@@ -290,6 +372,42 @@ public final class TernClient implements AutoCloseable {
   /** Blocking range read with options. */
   public RangeResult range(KeyRange range, int limit, ReadOptions options) {
     return await(rangeAsync(range, limit, options));
+  }
+
+  // ---- history
+
+  /**
+   * Drops history below {@code revision} on every node: reads and watches at older revisions fail
+   * from then on with {@link RevisionOutOfRangeException}; the space is reclaimed in the
+   * background. The current data is untouched.
+   *
+   * @return a future failing with {@link RevisionOutOfRangeException} when the revision is
+   *     already compacted or not yet reached, {@link InvalidArgumentException} when it is not
+   *     positive
+   */
+  public CompletableFuture<ResponseHeader> compactAsync(long revision) {
+    CompactRequest request =
+        CompactRequest.newBuilder().setRevision(revision).setWriteId(nextWriteId()).build();
+    return caller.call(KVGrpc.getCompactMethod(), request).thenApply(r -> seen(r.getHeader()));
+  }
+
+  /** Blocking {@link #compactAsync(long)}. */
+  public ResponseHeader compact(long revision) {
+    return await(compactAsync(revision));
+  }
+
+  /**
+   * Starts a watch: the listener hears every change to the watched keys from the start revision
+   * on, in revision order, each exactly once, also when the serving node fails (the watch moves
+   * to another node by itself).
+   *
+   * @return the running watch; close it to stop
+   * @throws IllegalStateException when the client is closed
+   */
+  public Watch watch(WatchOptions options, WatchListener listener) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(listener, "listener");
+    return new Watch(caller, options, listener);
   }
 
   // ---- transactions

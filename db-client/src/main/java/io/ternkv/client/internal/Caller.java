@@ -95,6 +95,26 @@ public final class Caller implements AutoCloseable {
     return current.get();
   }
 
+  /** The endpoint after {@code address} in this client's list (wrapping), for trying another node. */
+  public String endpointAfter(String address) {
+    return endpoints.contains(address) ? next(address) : current.get();
+  }
+
+  /**
+   * The channel to one node, opened on first use and closed with this caller.
+   *
+   * @throws IllegalStateException when the client is closed
+   */
+  public ManagedChannel channel(String address) {
+    checkOpen();
+    return channels.computeIfAbsent(address, Caller::open);
+  }
+
+  /** A pause before retry number {@code tries} (0-based): exponential, jittered, capped. */
+  public long backoffNanos(int tries) {
+    return backoff(tries);
+  }
+
   private <Q, R> void attempt(
       MethodDescriptor<Q, R> method,
       Q request,

@@ -12,6 +12,8 @@ import io.ternkv.client.ResourceExhaustedException;
 import io.ternkv.client.TernException;
 import io.ternkv.client.UnavailableException;
 import io.ternkv.proto.v1.NotLeader;
+import io.ternkv.proto.v1.RevisionOutOfRange;
+import io.ternkv.client.RevisionOutOfRangeException;
 
 /** The one place where a gRPC status becomes a {@link TernException}. */
 public final class StatusMapping {
@@ -51,7 +53,13 @@ public final class StatusMapping {
       }
       case DEADLINE_EXCEEDED -> new TernException(ErrorCode.TIMEOUT, message, error);
       case FAILED_PRECONDITION -> new TernException(ErrorCode.FAILED_PRECONDITION, message, error);
-      case OUT_OF_RANGE -> new TernException(ErrorCode.OUT_OF_RANGE, message, error);
+      case OUT_OF_RANGE -> {
+        RevisionOutOfRange range = detail(error, RevisionOutOfRange.class);
+        yield range == null
+            ? new TernException(ErrorCode.OUT_OF_RANGE, message, error)
+            : new RevisionOutOfRangeException(
+                message, range.getCompactRevision(), range.getCurrentRevision(), error);
+      }
       case UNAUTHENTICATED -> new TernException(ErrorCode.UNAUTHENTICATED, message, error);
       case PERMISSION_DENIED -> new TernException(ErrorCode.PERMISSION_DENIED, message, error);
       case DATA_LOSS -> new TernException(ErrorCode.DATA_LOSS, message, error);
@@ -61,6 +69,10 @@ public final class StatusMapping {
   }
 
   private static NotLeader notLeader(Throwable error) {
+    return detail(error, NotLeader.class);
+  }
+
+  private static <T extends com.google.protobuf.Message> T detail(Throwable error, Class<T> type) {
     if (!(error instanceof StatusRuntimeException)) {
       return null;
     }
@@ -69,9 +81,9 @@ public final class StatusMapping {
       return null;
     }
     for (Any any : details.getDetailsList()) {
-      if (any.is(NotLeader.class)) {
+      if (any.is(type)) {
         try {
-          return any.unpack(NotLeader.class);
+          return any.unpack(type);
         } catch (InvalidProtocolBufferException e) {
           return null;
         }

@@ -171,7 +171,8 @@ final class TxnRequests {
   }
 
   private static DeleteRange deleteRange(TxnDelete d, KvService.Bounds b) {
-    DeleteRange.Builder range = DeleteRange.newBuilder().setStart(wrap(b.start()));
+    DeleteRange.Builder range =
+        DeleteRange.newBuilder().setStart(b.start() == null ? ByteString.EMPTY : wrap(b.start()));
     if (b.end() != null) {
       range.setEnd(wrap(b.end())).setHasEnd(true);
     } else if (!isSingleKey(d)) {
@@ -194,16 +195,21 @@ final class TxnRequests {
       byte[] prefix = d.getPrefix().toByteArray();
       return new KvService.Bounds(prefix, KvService.Bounds.prefixEnd(prefix));
     }
-    limits.checkKey(where + ".key", d.getKey().size());
     if (d.getToEnd()) {
       if (!d.getEnd().isEmpty()) {
         throw new InvalidRequestException(where + ": a delete takes end or to_end, not both");
       }
+      // An empty key with to_end: every key.
+      if (!d.getKey().isEmpty()) {
+        limits.checkKey(where + ".key", d.getKey().size());
+      }
       return new KvService.Bounds(d.getKey().toByteArray(), null);
     }
     if (d.getEnd().isEmpty()) {
+      limits.checkKey(where + ".key", d.getKey().size());
       return new KvService.Bounds(d.getKey().toByteArray(), null);
     }
+    // [key, end); an empty key starts at the first key.
     return KvService.Bounds.of(d.getKey(), d.getEnd(), ByteString.EMPTY, limits);
   }
 
@@ -223,7 +229,7 @@ final class TxnRequests {
         boolean inside =
             singleKey.get(i)
                 ? Arrays.equals(key, d.start())
-                : Arrays.compareUnsigned(key, d.start()) >= 0
+                : (d.start() == null || Arrays.compareUnsigned(key, d.start()) >= 0)
                     && (d.end() == null || Arrays.compareUnsigned(key, d.end()) < 0);
         if (inside) {
           throw new InvalidRequestException(
