@@ -12,12 +12,24 @@ final class Args {
   private final List<Tokenizer.Word> optionNames = new ArrayList<>();
   private final List<Tokenizer.Word> optionValues = new ArrayList<>();
   private final List<String> used = new ArrayList<>();
+  private final List<String> flags = new ArrayList<>();
+
+  /** Options that take no value, per command. */
+  private static final java.util.Map<String, java.util.Set<String>> FLAGS =
+      java.util.Map.of(
+          "put", java.util.Set.of("--prev"),
+          "del", java.util.Set.of("--prev"),
+          "delete", java.util.Set.of("--prev"),
+          "watch", java.util.Set.of("--prefix", "--prev", "--progress"));
 
   Args(String command, List<Tokenizer.Word> words) {
     this.command = command;
+    java.util.Set<String> known = FLAGS.getOrDefault(command, java.util.Set.of());
     for (int i = 0; i < words.size(); i++) {
       Tokenizer.Word w = words.get(i);
-      if (!w.quoted() && w.text().startsWith("--")) {
+      if (!w.quoted() && known.contains(w.text())) {
+        flags.add(w.text());
+      } else if (!w.quoted() && w.text().startsWith("--")) {
         if (i + 1 >= words.size()) {
           throw new IllegalArgumentException(command + ": " + w.text() + " needs a value");
         }
@@ -26,6 +38,29 @@ final class Args {
       } else {
         positionals.add(w);
       }
+    }
+  }
+
+  /** Whether a flag (an option without a value) was given; marks it as understood. */
+  boolean flag(String name) {
+    used.add(name);
+    return flags.contains(name);
+  }
+
+  /** A revision option ({@code --rev N}): 0 when absent. */
+  long revision() {
+    String v = option("--rev");
+    if (v == null) {
+      return 0;
+    }
+    try {
+      long rev = Long.parseLong(v);
+      if (rev < 1) {
+        throw new NumberFormatException();
+      }
+      return rev;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(command + ": --rev must be a positive revision, not '" + v + "'");
     }
   }
 
@@ -77,6 +112,11 @@ final class Args {
    * @throws IllegalArgumentException with the command's usage otherwise
    */
   void done(int min, int max) {
+    for (String flag : flags) {
+      if (!used.contains(flag)) {
+        throw new IllegalArgumentException(command + ": unknown option " + flag + "\n" + usage());
+      }
+    }
     for (Tokenizer.Word name : optionNames) {
       if (!used.contains(name.text())) {
         throw new IllegalArgumentException(command + ": unknown option " + name.text() + "\n" + usage());

@@ -43,10 +43,23 @@ final class Render {
   }
 
   String put(byte[] key, WriteResult w) {
+    return put(key, w, false);
+  }
+
+  /** A put's result; with {@code showPrevious}, also the version it replaced (or that none was). */
+  String put(byte[] key, WriteResult w, boolean showPrevious) {
     if (output == Output.JSON) {
-      return json(ordered("op", "put", "key", Output.jsonBytes(key), "revision", w.revision(), "index", w.raftIndex()));
+      JsonObject o = Output.object(ordered("op", "put", "key", Output.jsonBytes(key), "revision", w.revision(), "index", w.raftIndex()));
+      if (showPrevious) {
+        o.add("prev", w.previous().map(kv -> (com.google.gson.JsonElement) entryJson(null, Entry.of(kv))).orElse(com.google.gson.JsonNull.INSTANCE));
+      }
+      return o + "\n";
     }
-    return "OK (revision " + w.revision() + ")\n";
+    String line = "OK (revision " + w.revision() + ")\n";
+    if (!showPrevious) {
+      return line;
+    }
+    return line + w.previous().map(kv -> "previous: " + show(kv.value()) + " (revision " + kv.modRevision() + ")\n").orElse("previous: (none)\n");
   }
 
   String get(byte[] key, Optional<Entry> kv) {
@@ -60,10 +73,68 @@ final class Render {
   }
 
   String del(byte[] key, DeleteResult d) {
+    return del(key, d, false);
+  }
+
+  /** A delete's count; with {@code showPrevious}, also every deleted version. */
+  String del(byte[] key, DeleteResult d, boolean showPrevious) {
     if (output == Output.JSON) {
-      return json(ordered("op", "del", "key", Output.jsonBytes(key), "deleted", d.deleted(), "revision", d.header().revision()));
+      JsonObject o = Output.object(ordered("op", "del", "key", Output.jsonBytes(key), "deleted", d.deleted(), "revision", d.header().revision()));
+      if (showPrevious) {
+        List<JsonObject> prev = new ArrayList<>();
+        d.previous().forEach(kv -> prev.add(entryJson(null, Entry.of(kv))));
+        o.add("prev", Output.array(prev));
+      }
+      return o + "\n";
     }
-    return "deleted " + d.deleted() + "\n";
+    String line = "deleted " + d.deleted() + "\n";
+    if (!showPrevious || d.previous().isEmpty()) {
+      return line;
+    }
+    if (output == Output.PLAIN) {
+      StringBuilder b = new StringBuilder(line);
+      d.previous().forEach(kv -> b.append(show(kv.key())).append('\t').append(show(kv.value())).append('\n'));
+      return b.toString();
+    }
+    return line + entryTable(d.previous().stream().map(Entry::of).toList());
+  }
+
+  /** A compaction's confirmation. */
+  String compacted(long revision) {
+    if (output == Output.JSON) {
+      return json(ordered("op", "compact", "revision", revision));
+    }
+    return "compacted: revisions before " + revision + " can no longer be read\n";
+  }
+
+  /** One watched change: a line per event. */
+  String event(io.ternkv.client.WatchEvent e) {
+    boolean put = e.type() == io.ternkv.client.WatchEvent.Type.PUT;
+    if (output == Output.JSON) {
+      JsonObject o =
+          Output.object(
+              ordered("op", "watch", "type", put ? "put" : "delete", "key", Output.jsonBytes(e.kv().key()), "revision", e.revision()));
+      if (put) {
+        o.add("value", Output.jsonBytes(e.kv().value()));
+      }
+      e.previous().ifPresent(p -> o.add("prev", Output.jsonBytes(p.value())));
+      return o + "\n";
+    }
+    StringBuilder b = new StringBuilder();
+    if (output == Output.TABLE) {
+      b.append(e.revision()).append(' ');
+    }
+    b.append(put ? "PUT " : "DELETE ").append(show(e.kv().key()));
+    if (put) {
+      b.append(' ').append(show(e.kv().value()));
+    }
+    e.previous().ifPresent(p -> b.append(output == Output.TABLE ? " (was " + show(p.value()) + ")" : "\t" + show(p.value())));
+    return b.append('\n').toString();
+  }
+
+  /** A watch's progress notice (table output only; the others stay silent). */
+  String progress(long revision) {
+    return output == Output.TABLE ? "(up to date at revision " + revision + ")\n" : "";
   }
 
   String scan(List<Entry> kvs, boolean more) {

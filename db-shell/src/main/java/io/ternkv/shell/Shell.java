@@ -4,6 +4,9 @@ import io.ternkv.client.ClusterStatus;
 import io.ternkv.client.ErrorCode;
 import io.ternkv.client.KeyRange;
 import io.ternkv.client.Member;
+import io.ternkv.client.PutOptions;
+import io.ternkv.client.ReadOptions;
+import io.ternkv.client.WriteConsistency;
 import io.ternkv.client.RangeResult;
 import io.ternkv.client.ReadConsistency;
 import io.ternkv.client.TernClient;
@@ -126,7 +129,13 @@ final class Shell {
 
   private static boolean isWrite(List<Tokenizer.Word> words) {
     String command = words.get(0).text().toLowerCase(Locale.ROOT);
-    return command.equals("put") || command.equals("del") || command.equals("delete") || command.equals("txn") || command.equals("lease");
+    return command.equals("put") || command.equals("del") || command.equals("delete") || command.equals("txn") || command.equals("lease")
+        || command.equals("compact");
+  }
+
+  /** Prints one error line for something that went wrong outside a statement. */
+  void reportError(String message) {
+    err.println("error: " + message);
   }
 
   private void error(Exception e) {
@@ -148,6 +157,13 @@ final class Shell {
       case "get" -> get(args);
       case "del", "delete" -> del(args);
       case "scan" -> scan(args);
+      case "compact" -> {
+        args.done(1, 1);
+        long revision = parseRevision(args.positional(0).text());
+        client.compact(revision);
+        out.print(render().compacted(revision));
+      }
+      case "watch" -> WatchCommand.run(args, client, render(), out);
       case "lease" -> LeaseCommands.run(args, client, render(), out);
       case "txn" -> {
         TxnSyntax.Parsed parsed = TxnSyntax.parse(words.subList(1, words.size()));
@@ -185,28 +201,55 @@ final class Shell {
 
   private void put(Args args) {
     String lease = args.option("--lease");
+    boolean prev = args.flag("--prev");
     args.done(2, 2);
     byte[] key = Values.parse(args.positional(0));
     byte[] value = Values.parse(args.positional(1));
     long leaseId = lease == null ? 0 : LeaseCommands.parseId(lease);
-    out.print(render().put(key, client.put(key, value, leaseId)));
+    PutOptions options = PutOptions.defaults().withLease(leaseId);
+    out.print(render().put(key, client.put(key, value, prev ? options.withPrevious() : options), prev));
   }
 
   private void get(Args args) {
     ReadConsistency level = args.level(settings.consistency);
+    long revision = args.revision();
     args.done(1, 1);
     byte[] key = Values.parse(args.positional(0));
-    out.print(render().get(key, client.get(key, level).map(Render.Entry::of)));
+    ReadOptions options = ReadOptions.of(level).withRevision(revision);
+    out.print(render().get(key, client.get(key, options).map(Render.Entry::of)));
   }
 
   private void del(Args args) {
-    args.done(1, 1);
-    byte[] key = Values.parse(args.positional(0));
-    out.print(render().del(key, client.delete(key)));
+    boolean prev = args.flag("--prev");
+    byte[] prefix = args.option("--prefix") == null ? null : args.optionBytes("--prefix");
+    args.done(prefix == null ? 1 : 0, prefix == null ? 2 : 0);
+    if (prefix != null) {
+      out.print(render().del(prefix, client.deleteRange(KeyRange.prefix(prefix), prev), prev));
+    } else if (args.count() == 2) {
+      byte[] from = Values.parse(args.positional(0));
+      KeyRange range = KeyRange.between(from, Values.parse(args.positional(1)));
+      out.print(render().del(from, client.deleteRange(range, prev), prev));
+    } else {
+      byte[] key = Values.parse(args.positional(0));
+      out.print(render().del(key, client.delete(key, WriteConsistency.MAJORITY, prev), prev));
+    }
+  }
+
+  static long parseRevision(String s) {
+    try {
+      long rev = Long.parseLong(s);
+      if (rev < 1) {
+        throw new NumberFormatException();
+      }
+      return rev;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("a revision is a positive number, not '" + s + "'");
+    }
   }
 
   private void scan(Args args) {
     ReadConsistency level = args.level(settings.consistency);
+    long revision = args.revision();
     String limitText = args.option("--limit");
     int limit = limitText == null ? 100 : parseLimit(limitText);
     byte[] prefix = args.option("--prefix") == null ? null : args.optionBytes("--prefix");
@@ -219,7 +262,7 @@ final class Shell {
     } else {
       range = KeyRange.between(Values.parse(args.positional(0)), args.count() > 1 ? Values.parse(args.positional(1)) : null);
     }
-    RangeResult r = client.range(range, limit, level);
+    RangeResult r = client.range(range, limit, ReadOptions.of(level).withRevision(revision));
     out.print(render().scan(r.kvs().stream().map(Render.Entry::of).toList(), r.more()));
   }
 

@@ -12,20 +12,40 @@ final class ShellHelp {
   static final Map<String, String[]> COMMANDS = new LinkedHashMap<>();
 
   static {
-    add("put", "put KEY VALUE [--lease ID]", "Stores VALUE under KEY (durable on a majority); with --lease, KEY is deleted when the lease ends.");
-    add("get", "get KEY [--consistency LEVEL]", "Reads KEY.");
-    add("del", "del KEY", "Deletes KEY; prints how many keys were deleted (0 or 1).");
+    add(
+        "put",
+        "put KEY VALUE [--lease ID] [--prev]",
+        "Stores VALUE under KEY (durable on a majority); with --lease, KEY is deleted when the lease ends; --prev also shows the value it replaced.");
+    add(
+        "get",
+        "get KEY [--consistency LEVEL] [--rev N]",
+        "Reads KEY; with --rev, as it was at revision N (until compacted).");
+    add(
+        "del",
+        "del KEY [END] [--prev] | del --prefix P [--prev]",
+        "Deletes KEY, every key from KEY up to END (exclusive), or every key under a prefix, at one revision; prints how many keys were deleted. --prev also shows them.");
     add(
         "scan",
-        "scan [--prefix P | FROM [TO]] [--limit N] [--consistency LEVEL]",
-        "Lists keys in order: under a prefix, or from FROM (inclusive) to TO (exclusive). Default limit 100.");
+        "scan [--prefix P | FROM [TO]] [--limit N] [--consistency LEVEL] [--rev N]",
+        "Lists keys in order: under a prefix, or from FROM (inclusive) to TO (exclusive). Default limit 100. With --rev, as they were at revision N.");
+    add(
+        "watch",
+        WatchCommand.USAGE,
+        "Prints every change to KEY (or every key under it, with --prefix) as it happens, until Ctrl-C or --count events. "
+            + "--rev N replays history from revision N first; --prev shows each key's previous value; --progress notes when the watch is up to date. "
+            + "The watch moves to another node by itself if its node fails, missing and repeating nothing.");
+    add(
+        "compact",
+        "compact REV",
+        "Drops history before revision REV on every node: reads and watches at older revisions are refused from then on. The current data is unchanged.");
     add(
         "txn",
         TxnSyntax.USAGE,
         "Runs a transaction atomically, at one revision: if every COMPARE holds, the ops after 'then', else those after 'else'. "
             + "COMPARE is 'exists KEY', 'absent KEY', or 'version|create|mod|value KEY =|!=|<|> OPERAND' (a missing key has version, create and mod 0). "
             + "OP is 'put KEY VALUE', 'del KEY', 'del --prefix P' or 'get KEY'. "
-            + "Example: txn if mod counter = 7 then put counter 8 else get counter");
+            + "Example: txn if mod counter = 7 then put counter 8 else get counter. "
+            + "Over several lines: a line with just 'txn', then the parts (one or more per line), then a line with just 'end'.");
     add(
         "lease",
         LeaseCommands.USAGE,

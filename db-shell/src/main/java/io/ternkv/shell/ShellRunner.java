@@ -75,13 +75,62 @@ final class ShellRunner {
 
   private static int lines(Shell shell, BufferedReader in) throws IOException {
     boolean ok = true;
+    TxnBlock block = new TxnBlock();
     for (String line; !shell.exitRequested() && (line = in.readLine()) != null; ) {
       String t = line.strip();
-      if (!t.isEmpty() && !t.startsWith("#")) {
-        ok &= shell.runLine(t);
+      if (t.isEmpty() || t.startsWith("#")) {
+        continue;
+      }
+      String statement = block.offer(t);
+      if (statement != null) {
+        ok &= shell.runLine(statement);
       }
     }
+    if (block.open()) {
+      block.abandon();
+      shell.reportError("txn: the input ended before the line with just 'end'; nothing was run");
+      ok = false;
+    }
     return ok ? 0 : 1;
+  }
+
+  /**
+   * Joins a transaction written over several lines: a line with just {@code txn} opens it, a line
+   * with just {@code end} closes it, and the lines between are the one-line form's words.
+   */
+  static final class TxnBlock {
+    private StringBuilder pending;
+
+    /** Takes one line; returns a statement to run, or null while a block is being collected. */
+    String offer(String line) {
+      String t = line.strip();
+      if (pending == null) {
+        if (t.equalsIgnoreCase("txn")) {
+          pending = new StringBuilder("txn");
+          return null;
+        }
+        return t;
+      }
+      if (t.equalsIgnoreCase("end")) {
+        String statement = pending.toString();
+        pending = null;
+        return statement;
+      }
+      if (!t.isEmpty()) {
+        pending.append(' ').append(t);
+      }
+      return null;
+    }
+
+    /** Whether a block is open (the next line continues it). */
+    boolean open() {
+      return pending != null;
+    }
+
+    /** Drops an open block. */
+    void abandon() {
+      pending = null;
+    }
   }
 
   /** {@code ~/.tern_history}, where ~ is $HOME when set (the JVM's user.home ignores it). */
@@ -100,11 +149,17 @@ final class ShellRunner {
               .variable(LineReader.HISTORY_FILE, historyFile())
               .build();
       err.println("type help for commands, exit or Ctrl-D to leave; Ctrl-C stops a running command");
+      TxnBlock block = new TxnBlock();
       while (!shell.exitRequested()) {
         String line;
         try {
-          line = reader.readLine("tern " + shell.client().currentEndpoint() + "> ");
+          line =
+              reader.readLine(
+                  block.open() ? "txn...> " : "tern " + shell.client().currentEndpoint() + "> ");
         } catch (UserInterruptException e) {
+          if (block.open()) {
+            block.abandon(); // Ctrl-C abandons a transaction being typed
+          }
           continue; // Ctrl-C at the prompt clears the line
         } catch (EndOfFileException e) {
           break;
@@ -112,7 +167,10 @@ final class ShellRunner {
         if (line.isBlank()) {
           continue;
         }
-        runCancellable(shell, line, terminal, err);
+        String statement = block.offer(line);
+        if (statement != null) {
+          runCancellable(shell, statement, terminal, err);
+        }
       }
       reader.getHistory().save();
       // The person saw every error as it happened; leaving is not a failure.

@@ -340,6 +340,89 @@ class ShellIT {
   }
 
   @Test
+  void historyCommandsReadThePastDeleteRangesShowPreviousValuesAndCompact() throws Exception {
+    long r1 = client.put("hist/a", "one").revision();
+    long r2 = client.put("hist/a", "two").revision();
+    client.put("hist/b", "x");
+    client.put("hist/c", "y");
+    Run r =
+        pipe(
+            "get hist/a --rev " + r1 + "\n"
+                + "scan --prefix hist/ --rev " + r2 + "\n"
+                + "put hist/a three --prev\n"
+                + "del hist/b hist/c --prev\n"
+                + "del --prefix hist/ --prev\n"
+                + "compact " + r2 + "\n"
+                + "get hist/a --rev " + r1 + "\n",
+            "plain");
+    assertEquals(1, r.status(), "the last read is refused");
+    assertLines(
+        r.outLines(),
+        List.of(
+            "one",
+            "hist/a\ttwo",
+            "OK \\(revision \\d+\\)",
+            "previous: two \\(revision " + r2 + "\\)",
+            "deleted 1",
+            "hist/b\tx",
+            "deleted 2",
+            "hist/a\tthree",
+            "hist/c\ty",
+            "compacted: revisions before " + r2 + " can no longer be read"));
+    assertLines(
+        r.errLines().stream().filter(l -> !l.startsWith("connected to ")).toList(),
+        List.of("error: .*revision " + r1 + " has been compacted; the oldest readable revision is " + r2 + ".*"));
+  }
+
+  @Test
+  void watchPrintsChangesFromARevisionAndStopsAfterCount() throws Exception {
+    long r1 = client.put("wt/a", "1").revision();
+    client.delete("wt/a");
+    client.put("other", "x");
+    client.put("wt/b", "2");
+    Run r = pipe("watch wt/ --prefix --rev " + r1 + " --count 3\n", "table");
+    assertEquals(0, r.status(), r.err());
+    assertLines(
+        r.outLines(),
+        List.of(r1 + " PUT wt/a 1", (r1 + 1) + " DELETE wt/a", (r1 + 3) + " PUT wt/b 2"));
+    Run plain = pipe("watch wt/a --rev " + r1 + " --count 2 --prev\n", "plain");
+    assertLines(plain.outLines(), List.of("PUT wt/a 1", "DELETE wt/a\t1"));
+    Run bad = pipe("watch wt/a --rev 0\nwatch\n", "plain");
+    assertEquals(1, bad.status());
+    assertLines(
+        bad.errLines().stream().filter(l -> !l.startsWith("connected to ")).toList(),
+        List.of(
+            "error: watch: --rev must be a positive revision, not '0'",
+            "error: watch: wrong number of arguments",
+            Pattern.quote("usage: " + WatchCommand.USAGE)));
+  }
+
+  @Test
+  void aTransactionOverSeveralLines() throws Exception {
+    Run r =
+        pipe(
+            "put ml/counter 1\n"
+                + "txn\n"
+                + "  if value ml/counter = 1\n"
+                + "  then put ml/counter 2\n"
+                + "       put ml/done yes\n"
+                + "  else get ml/counter\n"
+                + "end\n"
+                + "get ml/done\n"
+                + "txn\n"
+                + "then put ml/never 1\n",
+            "plain");
+    assertEquals(1, r.status(), "the unclosed block at the end fails");
+    assertLines(
+        r.outLines(),
+        List.of("OK \\(revision \\d+\\)", "succeeded \\(revision \\d+\\)", "put ml/counter: OK", "put ml/done: OK", "yes"));
+    assertLines(
+        r.errLines().stream().filter(l -> !l.startsWith("connected to ")).toList(),
+        List.of("error: txn: the input ended before the line with just 'end'; nothing was run"));
+    assertTrue(client.get("ml/never").isEmpty());
+  }
+
+  @Test
   void leaseCommandsGrantAttachRenewInspectAndRevoke() throws Exception {
     Run granted = pipe("lease grant 60s\n", "plain");
     assertEquals(0, granted.status(), granted.err());
@@ -397,7 +480,7 @@ class ShellIT {
     assertEquals(1, r.status());
     assertLines(
         r.errLines(),
-        List.of("connected to .*", "error: put: wrong number of arguments", "usage: put KEY VALUE \\[--lease ID\\]", "error: .*key.*", "error: unknown command 'frobnicate'; try help",
+        List.of("connected to .*", "error: put: wrong number of arguments", "usage: put KEY VALUE \\[--lease ID\\] \\[--prev\\]", "error: .*key.*", "error: unknown command 'frobnicate'; try help",
             "error: --limit must be a positive number, not 'x'", "error: no such file: /no/such/file.jsonl"));
     assertEquals("(not found)\n", r.out(), "commands after an error still run");
 

@@ -166,12 +166,12 @@ class ShellParsingTest {
   @Test
   void helpNamesEveryCommandAndExplainsEach() {
     String overview = ShellHelp.overview();
-    for (String command : List.of("put", "get", "del", "scan", "txn", "lease", "status", "members", "import", "export", "set", "timing", "help", "exit")) {
+    for (String command : List.of("put", "get", "del", "scan", "watch", "compact", "txn", "lease", "status", "members", "import", "export", "set", "timing", "help", "exit")) {
       assertTrue(overview.lines().anyMatch(l -> l.startsWith("  " + command + " ") || l.equals("  " + command)), command + " in:\n" + overview);
       assertTrue(ShellHelp.of(command).startsWith("usage: " + command), ShellHelp.of(command));
     }
     assertEquals(ShellHelp.COMMANDS.keySet().size(), overview.lines().filter(l -> l.startsWith("  ")).count(), overview);
-    assertTrue(ShellHelp.of("put").startsWith("usage: put KEY VALUE [--lease ID]\n"), ShellHelp.of("put"));
+    assertTrue(ShellHelp.of("put").startsWith("usage: put KEY VALUE [--lease ID] [--prev]\n"), ShellHelp.of("put"));
     assertMessage("unknown command 'nope'", () -> ShellHelp.of("nope"));
   }
 }
