@@ -1,9 +1,12 @@
 package io.ternkv.server;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.ternkv.server.apply.RequestLimits;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.ternkv.server.grpc.ClusterService;
+import io.ternkv.server.grpc.HealthReporter;
 import io.ternkv.server.grpc.KvService;
 import io.ternkv.server.grpc.LeaseService;
 import io.ternkv.server.lease.LeaseKeeper;
@@ -18,9 +21,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One TernKV storage node: a Raft member (Apache Ratis on its raft address) plus the client gRPC
- * service (on its client address). Embeddable: {@link #start} returns a running node, {@link
- * #close} stops it cleanly. Restarting with the same data directory rejoins the group with the
- * data the node had.
+ * services (on its client address): {@code ternkv.v1.KV}, {@code Cluster} and {@code Lease}, the
+ * standard health service {@code grpc.health.v1.Health} (see {@link HealthReporter}) and server
+ * reflection, so {@code grpcurl} can list and call the services without the proto files.
+ * Embeddable: {@link #start} returns a running node, {@link #close} stops it cleanly. Restarting
+ * with the same data directory rejoins the group with the data the node had.
  *
  * <p>Threading: thread-safe; {@link #close} may be called from any thread, more than once.
  */
@@ -32,6 +37,7 @@ public final class TernServer implements AutoCloseable {
   private final Server grpc;
   private final KvService kv;
   private final LeaseKeeper leases;
+  private final HealthReporter health;
   private volatile boolean closed;
 
   /**
@@ -43,12 +49,18 @@ public final class TernServer implements AutoCloseable {
       "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   private TernServer(
-      ServerConfig config, RaftNode raft, Server grpc, KvService kv, LeaseKeeper leases) {
+      ServerConfig config,
+      RaftNode raft,
+      Server grpc,
+      KvService kv,
+      LeaseKeeper leases,
+      HealthReporter health) {
     this.config = config;
     this.raft = raft;
     this.grpc = grpc;
     this.kv = kv;
     this.leases = leases;
+    this.health = health;
   }
 
   /**
@@ -74,6 +86,7 @@ public final class TernServer implements AutoCloseable {
     Server grpc;
     KvService kv = new KvService(config.nodeId(), raft, config.limits());
     LeaseKeeper leases = new LeaseKeeper(config.nodeId(), raft, config.electionTimeoutMax());
+    HealthReporter health = new HealthReporter(config.nodeId(), raft::status);
     try {
       grpc =
           NettyServerBuilder.forAddress(
@@ -81,6 +94,9 @@ public final class TernServer implements AutoCloseable {
               .addService(kv)
               .addService(new ClusterService(config.nodeId(), raft))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
+              .addService(health.service())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              .addService(reflectionV1Alpha())
               // Room for the largest valid put or transaction, so an oversized one reaches our
               // validation and gets INVALID_ARGUMENT with the limit named.
               .maxInboundMessageSize(
@@ -91,6 +107,7 @@ public final class TernServer implements AutoCloseable {
               .build()
               .start();
     } catch (IOException | RuntimeException e) {
+      health.close();
       kv.close();
       leases.close();
       raft.close();
@@ -102,7 +119,13 @@ public final class TernServer implements AutoCloseable {
         config.nodeId(),
         config.clientAddress(),
         config.raftAddress());
-    return new TernServer(config, raft, grpc, kv, leases);
+    return new TernServer(config, raft, grpc, kv, leases, health);
+  }
+
+  /** The pre-standard reflection service (v1alpha), which older grpcurl and other tools ask for. */
+  @SuppressWarnings("deprecation")
+  private static BindableService reflectionV1Alpha() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
   /** This node's configuration. */
@@ -153,6 +176,7 @@ public final class TernServer implements AutoCloseable {
     }
     closed = true;
     LOG.info("{}: killed", config.nodeId());
+    health.close();
     grpc.shutdownNow();
     kv.close();
     leases.close();
@@ -163,7 +187,10 @@ public final class TernServer implements AutoCloseable {
     }
   }
 
-  /** Stops serving clients (in-flight calls get up to 5 s), then leaves the group and closes. */
+  /**
+   * Reports {@code NOT_SERVING} to health checks, stops serving clients (in-flight calls get up to
+   * 5 s), then leaves the group and closes.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -171,6 +198,7 @@ public final class TernServer implements AutoCloseable {
     }
     closed = true;
     LOG.info("{}: shutting down", config.nodeId());
+    health.close();
     grpc.shutdown();
     try {
       if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
