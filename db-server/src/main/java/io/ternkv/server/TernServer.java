@@ -10,11 +10,14 @@ import io.ternkv.server.grpc.HealthReporter;
 import io.ternkv.server.grpc.KvService;
 import io.ternkv.server.grpc.LeaseService;
 import io.ternkv.server.lease.LeaseKeeper;
+import io.ternkv.server.metrics.NodeMetrics;
 import io.ternkv.server.raft.NodeStatus;
+import io.ternkv.server.raft.RaftEvents;
 import io.ternkv.server.raft.RaftNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * standard health service {@code grpc.health.v1.Health} (see {@link HealthReporter}) and server
  * reflection, so {@code grpcurl} can list and call the services without the proto files.
  * Embeddable: {@link #start} returns a running node, {@link #close} stops it cleanly. Restarting
- * with the same data directory rejoins the group with the data the node had.
+ * with the same data directory rejoins the group with the data the node had. With a metrics
+ * address configured it also serves Prometheus metrics over HTTP (see {@link NodeMetrics}).
  *
  * <p>Threading: thread-safe; {@link #close} may be called from any thread, more than once.
  */
@@ -38,6 +42,7 @@ public final class TernServer implements AutoCloseable {
   private final KvService kv;
   private final LeaseKeeper leases;
   private final HealthReporter health;
+  private final NodeMetrics metrics;
   private volatile boolean closed;
 
   /**
@@ -54,19 +59,22 @@ public final class TernServer implements AutoCloseable {
       Server grpc,
       KvService kv,
       LeaseKeeper leases,
-      HealthReporter health) {
+      HealthReporter health,
+      NodeMetrics metrics) {
     this.config = config;
     this.raft = raft;
     this.grpc = grpc;
     this.kv = kv;
     this.leases = leases;
     this.health = health;
+    this.metrics = metrics;
   }
 
   /**
    * Starts a node.
    *
-   * @throws IOException when the data directory cannot be used or a port cannot be bound
+   * @throws IOException when the data directory cannot be used or a port (client, raft or
+   *     metrics) cannot be bound; nothing is left running then
    */
   public static TernServer start(ServerConfig config) throws IOException {
     Files.createDirectories(config.dataDir());
@@ -82,15 +90,39 @@ public final class TernServer implements AutoCloseable {
           java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(),
           COMMON_POOL_PARALLELISM);
     }
-    RaftNode raft = RaftNode.start(config);
+    // Metrics first: a metrics port already taken fails the start before Raft runs.
+    NodeMetrics metrics = null;
+    if (config.metricsAddress().isPresent()) {
+      try {
+        metrics = NodeMetrics.serve(config.nodeId(), config.metricsAddress().get());
+      } catch (IOException e) {
+        throw new IOException(
+            "cannot serve metrics on " + config.metricsAddress().get() + ": " + e.getMessage(), e);
+      }
+    }
+    RaftNode raft;
+    try {
+      raft = RaftNode.start(config, metrics == null ? RaftEvents.NONE : metrics);
+    } catch (IOException | RuntimeException e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      throw e;
+    }
     Server grpc;
     KvService kv = new KvService(config.nodeId(), raft, config.limits());
     LeaseKeeper leases = new LeaseKeeper(config.nodeId(), raft, config.electionTimeoutMax());
     HealthReporter health = new HealthReporter(config.nodeId(), raft::status);
     try {
-      grpc =
+      NettyServerBuilder builder =
           NettyServerBuilder.forAddress(
-                  new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()))
+              new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()));
+      if (metrics != null) {
+        metrics.bindStatus(raft::status);
+        builder.intercept(metrics.requestInterceptor());
+      }
+      grpc =
+          builder
               .addService(kv)
               .addService(new ClusterService(config.nodeId(), raft))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
@@ -111,15 +143,19 @@ public final class TernServer implements AutoCloseable {
       kv.close();
       leases.close();
       raft.close();
+      if (metrics != null) {
+        metrics.close();
+      }
       throw new IOException(
           "cannot listen for clients on " + config.clientAddress() + ": " + e.getMessage(), e);
     }
     LOG.info(
-        "{}: serving clients on {}, raft on {}",
+        "{}: serving clients on {}, raft on {}{}",
         config.nodeId(),
         config.clientAddress(),
-        config.raftAddress());
-    return new TernServer(config, raft, grpc, kv, leases, health);
+        config.raftAddress(),
+        metrics == null ? "" : ", metrics on http://" + metrics.address() + "/metrics");
+    return new TernServer(config, raft, grpc, kv, leases, health, metrics);
   }
 
   /** The pre-standard reflection service (v1alpha), which older grpcurl and other tools ask for. */
@@ -141,6 +177,14 @@ public final class TernServer implements AutoCloseable {
   /** The address clients connect to. */
   public HostPort clientAddress() {
     return config.clientAddress();
+  }
+
+  /**
+   * Where this node serves Prometheus metrics, with the port the OS picked when the
+   * configuration asked for port 0; empty when metrics are off.
+   */
+  public Optional<HostPort> metricsAddress() {
+    return Optional.ofNullable(metrics).map(NodeMetrics::address);
   }
 
   /** This node's current view of the Raft group. */
@@ -185,6 +229,9 @@ public final class TernServer implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("{}: error while killing raft: {}", config.nodeId(), e.toString());
     }
+    if (metrics != null) {
+      metrics.close();
+    }
   }
 
   /**
@@ -214,6 +261,9 @@ public final class TernServer implements AutoCloseable {
       raft.close();
     } catch (IOException e) {
       LOG.warn("{}: error while closing raft: {}", config.nodeId(), e.toString());
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     LOG.info("{}: stopped", config.nodeId());
   }
