@@ -4,6 +4,8 @@ import io.ternkv.server.MemberSpec;
 import io.ternkv.server.ServerConfig;
 import io.ternkv.server.apply.RequestLimits;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,9 +63,10 @@ public final class ServerSettings {
    * @param configFlag the {@code --config} flag's file, or null (then {@value #CONFIG_ENV}, if set)
    * @param env the process environment; only {@code TERN_} variables are read
    * @param flags the setting flags given on the command line
-   * @throws IOException when the config file cannot be read
+   * @throws IOException when the config file cannot be read for another reason than being
+   *     missing or forbidden
    * @throws IllegalArgumentException naming the setting and its source when a setting is unknown,
-   *     missing or invalid
+   *     missing or invalid, or the config file does not exist or may not be read
    */
   public static ServerSettings resolve(Path configFlag, Map<String, String> env, Map<Setting, String> flags)
       throws IOException {
@@ -82,7 +85,16 @@ public final class ServerSettings {
     }
     if (file != null) {
       Source from = Source.file(file.toString());
-      for (Map.Entry<String, String> e : ConfigFile.read(file).entrySet()) {
+      Map<String, String> entries;
+      try {
+        entries = ConfigFile.read(file);
+      } catch (NoSuchFileException | AccessDeniedException e) {
+        throw new IllegalArgumentException(
+            "config file " + file + " (" + fileSource + ") "
+                + (e instanceof NoSuchFileException ? "does not exist" : "cannot be read: permission denied"),
+            e);
+      }
+      for (Map.Entry<String, String> e : entries.entrySet()) {
         Setting s =
             Setting.byKey(e.getKey())
                 .orElseThrow(

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ternkv.server.ServerConfig;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -225,9 +224,12 @@ class ServerSettingsTest {
     assertContains(rejected(() -> ServerSettings.resolve(nested, Map.of(), flags())), "'raft' must be a value, not a mapping");
     Path list = file("list.yaml", "- id\n");
     assertContains(rejected(() -> ServerSettings.resolve(list, Map.of(), flags())), "must be a mapping");
-    assertThrows(
-        NoSuchFileException.class,
-        () -> ServerSettings.resolve(dir.resolve("missing.yaml"), Map.of(), flags()));
+    assertEquals(
+        "config file " + dir.resolve("missing.yaml") + " (flag --config) does not exist",
+        rejected(() -> ServerSettings.resolve(dir.resolve("missing.yaml"), Map.of(), flags())));
+    assertEquals(
+        "config file " + dir.resolve("gone.yaml") + " (env TERN_CONFIG) does not exist",
+        rejected(() -> ServerSettings.resolve(null, Map.of("TERN_CONFIG", dir.resolve("gone.yaml").toString()), flags())));
   }
 
   @Test
