@@ -22,6 +22,11 @@ import java.util.regex.Pattern;
  * <p>Durations are a whole number with {@code ms}, {@code s} or {@code m}; a bare number is
  * milliseconds. Byte sizes are a whole number, optionally with {@code KiB}, {@code MiB} or {@code
  * GiB}.
+ *
+ * <p>Each constant's meaning is its {@link #description()}, shown by {@code tern server --help} and
+ * listed with its default in {@code docs/configuration.md} (a test keeps the two in step).
+ *
+ * <p>Threading: immutable.
  */
 public enum Setting {
   ID("ID", null, "required", "This node's id; must appear in members.", (d, v) -> {

@@ -1,7 +1,7 @@
 package io.ternkv.shell.config;
 
 /**
- * Where a setting's value came from.
+ * Where a setting's value came from. Immutable.
  *
  * @param kind the layer
  * @param where the flag, environment variable or file; empty for a default
