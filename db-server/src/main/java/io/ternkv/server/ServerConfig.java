@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Immutable configuration of one TernKV node. Build with {@link #builder()}; {@link
@@ -41,6 +42,7 @@ public final class ServerConfig {
   private final RequestLimits limits;
   private final long storeCommitWrites;
   private final Duration storeCommitInterval;
+  private final HostPort metricsAddress;
 
   private ServerConfig(Builder b) {
     this.nodeId = b.nodeId;
@@ -55,6 +57,7 @@ public final class ServerConfig {
     this.limits = b.limits;
     this.storeCommitWrites = b.storeCommitWrites;
     this.storeCommitInterval = b.storeCommitInterval;
+    this.metricsAddress = b.metricsAddress;
   }
 
   /** A builder with the defaults. */
@@ -77,6 +80,7 @@ public final class ServerConfig {
     b.limits = limits;
     b.storeCommitWrites = storeCommitWrites;
     b.storeCommitInterval = storeCommitInterval;
+    b.metricsAddress = metricsAddress;
     return b;
   }
 
@@ -140,6 +144,14 @@ public final class ServerConfig {
     return storeCommitInterval;
   }
 
+  /**
+   * Address of the Prometheus endpoint ({@code http://ADDRESS/metrics}); empty when metrics are
+   * off. Port 0 asks the OS for a free port; {@link TernServer#metricsAddress()} tells which.
+   */
+  public Optional<HostPort> metricsAddress() {
+    return Optional.ofNullable(metricsAddress);
+  }
+
   @Override
   public String toString() {
     return "id="
@@ -163,7 +175,9 @@ public final class ServerConfig {
         + "ms max-key-bytes="
         + limits.maxKeyBytes()
         + " max-value-bytes="
-        + limits.maxValueBytes();
+        + limits.maxValueBytes()
+        + " metrics="
+        + (metricsAddress == null ? "off" : metricsAddress);
   }
 
   /** Mutable builder; not thread-safe. */
@@ -180,8 +194,18 @@ public final class ServerConfig {
     private RequestLimits limits = RequestLimits.defaults();
     private long storeCommitWrites = DEFAULT_STORE_COMMIT_WRITES;
     private Duration storeCommitInterval = DEFAULT_STORE_COMMIT_INTERVAL;
+    private HostPort metricsAddress;
 
     private Builder() {}
+
+    /**
+     * Serves Prometheus metrics over HTTP on {@code address} (path {@code /metrics}), bound to
+     * that address only; null (the default) turns metrics off, and nothing is measured.
+     */
+    public Builder metricsAddress(HostPort address) {
+      this.metricsAddress = address;
+      return this;
+    }
 
     /**
      * How often the store is committed: after {@code writes} applied writes or {@code interval},

@@ -1,27 +1,36 @@
 package io.ternkv.server;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.ternkv.server.apply.RequestLimits;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.ternkv.server.grpc.ClusterService;
+import io.ternkv.server.grpc.HealthReporter;
 import io.ternkv.server.grpc.KvService;
 import io.ternkv.server.grpc.LeaseService;
 import io.ternkv.server.grpc.WatchService;
 import io.ternkv.server.lease.LeaseKeeper;
+import io.ternkv.server.metrics.NodeMetrics;
 import io.ternkv.server.raft.NodeStatus;
+import io.ternkv.server.raft.RaftEvents;
 import io.ternkv.server.raft.RaftNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One TernKV storage node: a Raft member (Apache Ratis on its raft address) plus the client gRPC
- * service (on its client address). Embeddable: {@link #start} returns a running node, {@link
- * #close} stops it cleanly. Restarting with the same data directory rejoins the group with the
- * data the node had.
+ * services (on its client address): {@code ternkv.v1.KV}, {@code Cluster} and {@code Lease}, the
+ * standard health service {@code grpc.health.v1.Health} (see {@link HealthReporter}) and server
+ * reflection, so {@code grpcurl} can list and call the services without the proto files.
+ * Embeddable: {@link #start} returns a running node, {@link #close} stops it cleanly. Restarting
+ * with the same data directory rejoins the group with the data the node had. With a metrics
+ * address configured it also serves Prometheus metrics over HTTP (see {@link NodeMetrics}).
  *
  * <p>Threading: thread-safe; {@link #close} may be called from any thread, more than once.
  */
@@ -34,6 +43,8 @@ public final class TernServer implements AutoCloseable {
   private final KvService kv;
   private final LeaseKeeper leases;
   private final WatchService watches;
+  private final HealthReporter health;
+  private final NodeMetrics metrics;
   private volatile boolean closed;
 
   /**
@@ -50,19 +61,24 @@ public final class TernServer implements AutoCloseable {
       Server grpc,
       KvService kv,
       LeaseKeeper leases,
-      WatchService watches) {
+      WatchService watches,
+      HealthReporter health,
+      NodeMetrics metrics) {
     this.config = config;
     this.watches = watches;
     this.raft = raft;
     this.grpc = grpc;
     this.kv = kv;
     this.leases = leases;
+    this.health = health;
+    this.metrics = metrics;
   }
 
   /**
    * Starts a node.
    *
-   * @throws IOException when the data directory cannot be used or a port cannot be bound
+   * @throws IOException when the data directory cannot be used or a port (client, raft or
+   *     metrics) cannot be bound; nothing is left running then
    */
   public static TernServer start(ServerConfig config) throws IOException {
     Files.createDirectories(config.dataDir());
@@ -78,19 +94,47 @@ public final class TernServer implements AutoCloseable {
           java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(),
           COMMON_POOL_PARALLELISM);
     }
-    RaftNode raft = RaftNode.start(config);
+    // Metrics first: a metrics port already taken fails the start before Raft runs.
+    NodeMetrics metrics = null;
+    if (config.metricsAddress().isPresent()) {
+      try {
+        metrics = NodeMetrics.serve(config.nodeId(), config.metricsAddress().get());
+      } catch (IOException e) {
+        throw new IOException(
+            "cannot serve metrics on " + config.metricsAddress().get() + ": " + e.getMessage(), e);
+      }
+    }
+    RaftNode raft;
+    try {
+      raft = RaftNode.start(config, metrics == null ? RaftEvents.NONE : metrics);
+    } catch (IOException | RuntimeException e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      throw e;
+    }
     Server grpc;
     KvService kv = new KvService(config.nodeId(), raft, config.limits());
     LeaseKeeper leases = new LeaseKeeper(config.nodeId(), raft, config.electionTimeoutMax());
     WatchService watches = new WatchService(config.nodeId(), raft, config.limits());
+    HealthReporter health = new HealthReporter(config.nodeId(), raft::status);
     try {
-      grpc =
+      NettyServerBuilder builder =
           NettyServerBuilder.forAddress(
-                  new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()))
+              new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()));
+      if (metrics != null) {
+        metrics.bindStatus(raft::status);
+        builder.intercept(metrics.requestInterceptor());
+      }
+      grpc =
+          builder
               .addService(kv)
               .addService(new ClusterService(config.nodeId(), raft))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
               .addService(watches)
+              .addService(health.service())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              .addService(reflectionV1Alpha())
               // Room for the largest valid put or transaction, so an oversized one reaches our
               // validation and gets INVALID_ARGUMENT with the limit named.
               .maxInboundMessageSize(
@@ -101,19 +145,30 @@ public final class TernServer implements AutoCloseable {
               .build()
               .start();
     } catch (IOException | RuntimeException e) {
+      health.close();
       kv.close();
       leases.close();
       watches.close();
       raft.close();
+      if (metrics != null) {
+        metrics.close();
+      }
       throw new IOException(
           "cannot listen for clients on " + config.clientAddress() + ": " + e.getMessage(), e);
     }
     LOG.info(
-        "{}: serving clients on {}, raft on {}",
+        "{}: serving clients on {}, raft on {}{}",
         config.nodeId(),
         config.clientAddress(),
-        config.raftAddress());
-    return new TernServer(config, raft, grpc, kv, leases, watches);
+        config.raftAddress(),
+        metrics == null ? "" : ", metrics on http://" + metrics.address() + "/metrics");
+    return new TernServer(config, raft, grpc, kv, leases, watches, health, metrics);
+  }
+
+  /** The pre-standard reflection service (v1alpha), which older grpcurl and other tools ask for. */
+  @SuppressWarnings("deprecation")
+  private static BindableService reflectionV1Alpha() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
   /** This node's configuration. */
@@ -129,6 +184,14 @@ public final class TernServer implements AutoCloseable {
   /** The address clients connect to. */
   public HostPort clientAddress() {
     return config.clientAddress();
+  }
+
+  /**
+   * Where this node serves Prometheus metrics, with the port the OS picked when the
+   * configuration asked for port 0; empty when metrics are off.
+   */
+  public Optional<HostPort> metricsAddress() {
+    return Optional.ofNullable(metrics).map(NodeMetrics::address);
   }
 
   /** This node's current view of the Raft group. */
@@ -164,6 +227,7 @@ public final class TernServer implements AutoCloseable {
     }
     closed = true;
     LOG.info("{}: killed", config.nodeId());
+    health.close();
     grpc.shutdownNow();
     watches.close();
     kv.close();
@@ -173,9 +237,15 @@ public final class TernServer implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("{}: error while killing raft: {}", config.nodeId(), e.toString());
     }
+    if (metrics != null) {
+      metrics.close();
+    }
   }
 
-  /** Stops serving clients (in-flight calls get up to 5 s), then leaves the group and closes. */
+  /**
+   * Reports {@code NOT_SERVING} to health checks, stops serving clients (in-flight calls get up to
+   * 5 s), then leaves the group and closes.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -183,6 +253,7 @@ public final class TernServer implements AutoCloseable {
     }
     closed = true;
     LOG.info("{}: shutting down", config.nodeId());
+    health.close();
     // Watch streams never end by themselves: end them first (clients resume elsewhere), so the
     // graceful shutdown below only waits for unary calls.
     watches.close();
@@ -201,6 +272,9 @@ public final class TernServer implements AutoCloseable {
       raft.close();
     } catch (IOException e) {
       LOG.warn("{}: error while closing raft: {}", config.nodeId(), e.toString());
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     LOG.info("{}: stopped", config.nodeId());
   }

@@ -1,104 +1,116 @@
 package io.ternkv.shell;
 
-import io.ternkv.server.HostPort;
-import io.ternkv.server.MemberSpec;
 import io.ternkv.server.ServerConfig;
 import io.ternkv.server.TernServer;
-import io.ternkv.server.apply.RequestLimits;
+import io.ternkv.shell.config.ServerSettings;
+import io.ternkv.shell.config.Setting;
+import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code tern server}: runs one storage node until SIGTERM or SIGINT. */
+/**
+ * {@code tern server}: runs one storage node until SIGTERM or SIGINT. Every {@link Setting} is a
+ * flag ({@code --NAME}), an environment variable ({@code TERN_NAME}) and a config file key; flags
+ * win over the environment, which wins over the file ({@code --config FILE} or {@code
+ * TERN_CONFIG}), which wins over the defaults. The effective configuration is printed to stderr
+ * once, before the node starts.
+ */
 @Command(
     name = "server",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    modelTransformer = ServerCommand.SettingFlags.class,
     description = {
       "Runs one TernKV storage node until SIGTERM/SIGINT, then stops cleanly.",
       "Restarting with the same --data-dir rejoins the cluster with the node's data.",
       "Example (3 nodes, run once per id):",
       "  tern server --id n1 --data-dir data/n1 \\",
       "    --members n1=127.0.0.1:7001/127.0.0.1:8001,n2=127.0.0.1:7002/127.0.0.1:8002,n3=127.0.0.1:7003/127.0.0.1:8003"
+    },
+    footer = {
+      "",
+      "Each setting is also an environment variable (TERN_ and the name in upper case, '-' as '_',",
+      "e.g. TERN_DATA_DIR) and a key in the config file (Java properties, or YAML for *.yaml/*.yml).",
+      "Precedence: flags > environment > config file > defaults. Durations take ms, s or m (a bare",
+      "number is ms); sizes take KiB, MiB or GiB. See docs/configuration.md."
     })
 final class ServerCommand implements Callable<Integer> {
-  @Option(names = "--id", required = true, description = "This node's id; must appear in --members.")
-  String id;
-
-  @Option(names = "--data-dir", required = true, description = "Directory for this node's log, snapshots and store (created if missing).")
-  Path dataDir;
-
   @Option(
-      names = "--members",
-      required = true,
-      description = "Every initial member as id=clientHost:port/raftHost:port, comma-separated.")
-  String members;
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Config file: Java properties, or YAML when it ends in .yaml/.yml (env TERN_CONFIG).")
+  Path config;
 
-  @Option(names = "--client", description = "Address to serve clients on (default: this node's entry in --members).")
-  String client;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--raft", description = "Address for Raft peers (default: this node's entry in --members).")
-  String raft;
+  /** The process environment; tests give their own. */
+  Map<String, String> env = System.getenv();
 
-  @Option(names = "--snapshot-threshold", description = "Entries applied between snapshots (default: ${DEFAULT-VALUE}).")
-  long snapshotThreshold = ServerConfig.DEFAULT_SNAPSHOT_THRESHOLD;
-
-  @Option(names = "--max-key-bytes", description = "Largest key accepted (default: ${DEFAULT-VALUE}).")
-  int maxKeyBytes = RequestLimits.DEFAULT_MAX_KEY_BYTES;
-
-  @Option(names = "--max-value-bytes", description = "Largest value accepted, at most 3 MiB (default: ${DEFAULT-VALUE}).")
-  int maxValueBytes = RequestLimits.DEFAULT_MAX_VALUE_BYTES;
-
-  @Option(names = "--election-timeout-min", description = "Shortest election timeout in ms (default: ${DEFAULT-VALUE}).")
-  long electionTimeoutMinMs = ServerConfig.DEFAULT_ELECTION_TIMEOUT_MIN.toMillis();
-
-  @Option(names = "--election-timeout-max", description = "Longest election timeout in ms (default: ${DEFAULT-VALUE}).")
-  long electionTimeoutMaxMs = ServerConfig.DEFAULT_ELECTION_TIMEOUT_MAX.toMillis();
-
-  @Option(names = "--log-segment-bytes", description = "Largest Raft log segment (default: ${DEFAULT-VALUE}).")
-  long logSegmentBytes = ServerConfig.DEFAULT_LOG_SEGMENT_BYTES;
-
-  /**
-   * The node's configuration from the flags.
-   *
-   * @throws IllegalArgumentException naming the bad flag or setting
-   */
-  ServerConfig config() {
-    List<MemberSpec> parsed = MemberSpec.parseList(members);
-    ServerConfig.Builder b =
-        ServerConfig.builder()
-            .nodeId(id)
-            .members(parsed)
-            .dataDir(dataDir)
-            .snapshotThreshold(snapshotThreshold)
-            .logSegmentBytes(logSegmentBytes)
-            .electionTimeout(Duration.ofMillis(electionTimeoutMinMs), Duration.ofMillis(electionTimeoutMaxMs))
-            .limits(new RequestLimits(maxKeyBytes, maxValueBytes));
-    if (client != null) {
-      b.clientAddress(parse("--client", client));
+  /** Adds one {@code --NAME} flag per {@link Setting}, so the flags cannot drift from the settings. */
+  static final class SettingFlags implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      for (Setting s : Setting.values()) {
+        spec.addOption(
+            OptionSpec.builder(s.flag())
+                .paramLabel(s.label())
+                .type(String.class)
+                .description(s.description() + " (default: " + s.whenUnset() + "; env " + s.env() + ")")
+                .build());
+      }
+      return spec;
     }
-    if (raft != null) {
-      b.raftAddress(parse("--raft", raft));
-    }
-    return b.build();
   }
 
-  private static HostPort parse(String flag, String value) {
-    try {
-      return HostPort.parse(value);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+  /** The setting flags given on the command line. */
+  Map<Setting, String> flags() {
+    Map<Setting, String> given = new EnumMap<>(Setting.class);
+    for (Setting s : Setting.values()) {
+      String value = spec.findOption(s.flag()).getValue();
+      if (value != null) {
+        given.put(s, value);
+      }
     }
+    return given;
+  }
+
+  /**
+   * The effective settings from flags, environment and config file.
+   *
+   * @throws IOException when the config file cannot be read
+   * @throws IllegalArgumentException naming the setting and where it came from
+   */
+  ServerSettings settings() throws IOException {
+    return ServerSettings.resolve(config, env, flags());
+  }
+
+  /**
+   * The node's configuration.
+   *
+   * @throws IOException when the config file cannot be read
+   * @throws IllegalArgumentException naming the bad setting and where it came from
+   */
+  ServerConfig config() throws IOException {
+    return settings().config();
   }
 
   @Override
   public Integer call() throws Exception {
-    ServerConfig config = config();
+    ServerSettings settings = settings();
+    ServerConfig config = settings.config();
     Logging.toStderr(config.nodeId());
+    for (String line : settings.describe()) {
+      System.err.println(line);
+    }
     TernServer server = TernServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -113,7 +125,12 @@ final class ServerCommand implements Callable<Integer> {
                 },
                 "tern-shutdown"));
     System.err.println(
-        "tern server " + config.nodeId() + " serving clients on " + config.clientAddress() + " (SIGTERM stops it)");
+        "tern server "
+            + config.nodeId()
+            + " serving clients on "
+            + config.clientAddress()
+            + server.metricsAddress().map(a -> ", metrics on http://" + a + "/metrics").orElse("")
+            + " (SIGTERM stops it)");
     stopped.await();
     return 0;
   }

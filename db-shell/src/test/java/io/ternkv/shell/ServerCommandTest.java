@@ -16,14 +16,15 @@ class ServerCommandTest {
   static final String MEMBERS =
       "n1=127.0.0.1:7001/127.0.0.1:8001,n2=127.0.0.1:7002/127.0.0.1:8002,n3=127.0.0.1:7003/127.0.0.1:8003";
 
-  static ServerConfig parse(String... args) {
+  static ServerConfig parse(String... args) throws Exception {
     ServerCommand cmd = new ServerCommand();
+    cmd.env = java.util.Map.of();
     new CommandLine(cmd).parseArgs(args);
     return cmd.config();
   }
 
   @Test
-  void addressesDefaultToTheNodesMemberEntry() {
+  void addressesDefaultToTheNodesMemberEntry() throws Exception {
     ServerConfig c = parse("--id", "n2", "--data-dir", "d", "--members", MEMBERS);
     assertEquals("n2", c.nodeId());
     assertEquals("127.0.0.1:7002", c.clientAddress().toString());
@@ -34,20 +35,26 @@ class ServerCommandTest {
   }
 
   @Test
-  void tuningFlagsReachTheConfig() {
+  void tuningFlagsReachTheConfig() throws Exception {
     ServerConfig c =
         parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS, "--snapshot-threshold", "500",
-            "--max-value-bytes", "2048", "--election-timeout-min", "400", "--election-timeout-max", "900");
+            "--max-value-bytes", "2048", "--election-timeout-min", "400", "--election-timeout-max", "900",
+            "--store-commit-writes", "7", "--store-commit-interval", "2s", "--log-segment-bytes", "1MiB",
+            "--metrics", "127.0.0.1:0");
     assertEquals(500, c.snapshotThreshold());
     assertEquals(2048, c.limits().maxValueBytes());
     assertEquals(400, c.electionTimeoutMin().toMillis());
     assertEquals(900, c.electionTimeoutMax().toMillis());
+    assertEquals(7, c.storeCommitWrites());
+    assertEquals(2000, c.storeCommitInterval().toMillis());
+    assertEquals(1024 * 1024, c.logSegmentBytes());
+    assertEquals("127.0.0.1:0", c.metricsAddress().orElseThrow().toString());
   }
 
   @Test
   void badSettingsNameWhatIsWrong() {
     assertMessage("not of the form", () -> parse("--id", "n1", "--data-dir", "d", "--members", "n1=127.0.0.1:7001"));
-    assertMessage("do not include", () -> parse("--id", "n9", "--data-dir", "d", "--members", MEMBERS));
+    assertMessage("is not one of members", () -> parse("--id", "n9", "--data-dir", "d", "--members", MEMBERS));
     assertMessage("appears twice", () -> parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS + "," + MEMBERS));
     assertMessage("--client", () -> parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS, "--client", "nope"));
     assertMessage("snapshot-threshold", () -> parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS, "--snapshot-threshold", "0"));
@@ -57,6 +64,20 @@ class ServerCommandTest {
   static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
     IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
     assertTrue(ex.getMessage().contains(part), ex.getMessage());
+  }
+
+  @Test
+  void helpListsEverySettingWithItsDefaultAndVariable() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+    assertEquals(0, Tern.run(new String[] {"server", "--help"}, o, o));
+    String help = out.toString(StandardCharsets.UTF_8).replaceAll("\\s+", " ");
+    assertTrue(help.contains("--config=FILE"), help);
+    for (io.ternkv.shell.config.Setting s : io.ternkv.shell.config.Setting.values()) {
+      assertTrue(help.contains(s.flag() + "=" + s.label()), s.flag() + " missing: " + help);
+      assertTrue(help.contains("(default: " + s.whenUnset() + "; env " + s.env() + ")"), s.env() + " missing: " + help);
+    }
+    assertTrue(help.contains("flags > environment > config file > defaults"), help);
   }
 
   @Test
@@ -71,7 +92,9 @@ class ServerCommandTest {
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("--bogus"), err.toString(StandardCharsets.UTF_8));
     err.reset();
     assertEquals(2, Tern.run(new String[] {"server", "--id", "n1", "--data-dir", "d", "--members", "x"}, o, e));
-    assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("error: member 'x'"), err.toString(StandardCharsets.UTF_8));
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8).startsWith("error: invalid members 'x' (flag --members): member 'x'"),
+        err.toString(StandardCharsets.UTF_8));
     assertEquals(2, Tern.run(new String[] {"frobnicate"}, o, e));
   }
 

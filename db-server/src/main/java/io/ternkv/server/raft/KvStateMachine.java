@@ -21,6 +21,8 @@ import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -53,6 +55,7 @@ final class KvStateMachine extends BaseStateMachine {
   private final Path storeFile;
   private final long commitEveryWrites;
   private final long commitEveryNanos;
+  private final RaftEvents events;
   /** Set when the node is killed: close like a crash, without committing the store. */
   private volatile boolean crashing;
   private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
@@ -78,8 +81,10 @@ final class KvStateMachine extends BaseStateMachine {
       Path storeFile,
       long commitEveryWrites,
       long commitEveryNanos,
-      java.util.concurrent.Executor readExecutor) {
+      java.util.concurrent.Executor readExecutor,
+      RaftEvents events) {
     this.nodeId = nodeId;
+    this.events = events;
     this.waiters = new AppliedWaiters(() -> getLastAppliedTermIndex().getIndex(), readExecutor);
     this.storeFile = storeFile;
     this.commitEveryWrites = commitEveryWrites;
@@ -182,12 +187,20 @@ final class KvStateMachine extends BaseStateMachine {
         // Every node would fail the same way; stopping beats diverging.
         throw new IllegalStateException("log entry " + index + " is not a TernKV command", e);
       }
+      long started = System.nanoTime();
       result = applier.apply(command, term, index);
       store.commitIfDue(commitEveryWrites, commitEveryNanos);
+      events.applied(command.getOpCase(), System.nanoTime() - started);
     }
     updateLastAppliedTermIndex(term, index);
     applied(index);
     return CompletableFuture.completedFuture(new LocalQuery.Result(new Applied(result, term)));
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId memberId, RaftPeerId newLeaderId) {
+    // Ratis calls this only with a leader, when it differs from the one known before (or none).
+    events.leaderChanged(newLeaderId.toString());
   }
 
   @Override
@@ -293,13 +306,16 @@ final class KvStateMachine extends BaseStateMachine {
     MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
     snapshots.updateLatestSnapshot(
         new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+    long bytes = Files.size(target.toPath());
+    long nanos = System.nanoTime() - started;
+    events.snapshotTaken(bytes, nanos);
     LOG.info(
         "{}: snapshot at index {} ({} keys, {} bytes) in {} ms",
         nodeId,
         last.getIndex(),
         store.size(),
-        Files.size(target.toPath()),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        bytes,
+        TimeUnit.NANOSECONDS.toMillis(nanos));
     return last.getIndex();
   }
 

@@ -62,7 +62,7 @@ public final class RaftNode implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.ExecutorService readExecutor;
 
-  private RaftNode(ServerConfig config) throws IOException {
+  private RaftNode(ServerConfig config, RaftEvents events) throws IOException {
     this.config = config;
     List<RaftPeer> peers = new ArrayList<>();
     for (MemberSpec m : config.members()) {
@@ -88,7 +88,8 @@ public final class RaftNode implements AutoCloseable {
             config.dataDir().resolve("state").resolve("kv.mv.db"),
             config.storeCommitWrites(),
             config.storeCommitInterval().toNanos(),
-            readExecutor);
+            readExecutor,
+            events);
     this.server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
@@ -105,7 +106,16 @@ public final class RaftNode implements AutoCloseable {
    * @throws IOException when storage cannot be opened or the Raft port cannot be bound
    */
   public static RaftNode start(ServerConfig config) throws IOException {
-    RaftNode node = new RaftNode(config);
+    return start(config, RaftEvents.NONE);
+  }
+
+  /**
+   * Starts the node, reporting applies, snapshots and leader changes to {@code events}.
+   *
+   * @throws IOException when storage cannot be opened or the Raft port cannot be bound
+   */
+  public static RaftNode start(ServerConfig config, RaftEvents events) throws IOException {
+    RaftNode node = new RaftNode(config, events);
     try {
       node.server.start();
     } catch (IOException | RuntimeException e) {
