@@ -15,6 +15,9 @@ public final class ServerConfig {
   /** Entries applied between automatic snapshots by default. */
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
 
+  /** Revisions of history kept by default before the leader compacts older ones. */
+  public static final long DEFAULT_HISTORY_RETENTION = 10_000;
+
   /** Largest Raft log segment by default: 8 MiB. */
   public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L * 1024 * 1024;
 
@@ -36,6 +39,7 @@ public final class ServerConfig {
   private final List<MemberSpec> members;
   private final Path dataDir;
   private final long snapshotThreshold;
+  private final long historyRetention;
   private final long logSegmentBytes;
   private final Duration electionTimeoutMin;
   private final Duration electionTimeoutMax;
@@ -51,6 +55,7 @@ public final class ServerConfig {
     this.members = List.copyOf(b.members);
     this.dataDir = b.dataDir;
     this.snapshotThreshold = b.snapshotThreshold;
+    this.historyRetention = b.historyRetention;
     this.logSegmentBytes = b.logSegmentBytes;
     this.electionTimeoutMin = b.electionTimeoutMin;
     this.electionTimeoutMax = b.electionTimeoutMax;
@@ -74,6 +79,7 @@ public final class ServerConfig {
     b.members = members;
     b.dataDir = dataDir;
     b.snapshotThreshold = snapshotThreshold;
+    b.historyRetention = historyRetention;
     b.logSegmentBytes = logSegmentBytes;
     b.electionTimeoutMin = electionTimeoutMin;
     b.electionTimeoutMax = electionTimeoutMax;
@@ -112,6 +118,14 @@ public final class ServerConfig {
   /** Entries applied between automatic snapshots. */
   public long snapshotThreshold() {
     return snapshotThreshold;
+  }
+
+  /**
+   * Revisions of history the leader keeps before compacting older ones automatically; 0 when
+   * automatic compaction is off (history then grows until compacted by hand).
+   */
+  public long historyRetention() {
+    return historyRetention;
   }
 
   /** Largest Raft log segment in bytes; only whole closed segments are purged. */
@@ -166,6 +180,8 @@ public final class ServerConfig {
         + members
         + " snapshot-threshold="
         + snapshotThreshold
+        + " history-retention="
+        + historyRetention
         + " log-segment-bytes="
         + logSegmentBytes
         + " election-timeout="
@@ -188,6 +204,7 @@ public final class ServerConfig {
     private List<MemberSpec> members = List.of();
     private Path dataDir;
     private long snapshotThreshold = DEFAULT_SNAPSHOT_THRESHOLD;
+    private long historyRetention = DEFAULT_HISTORY_RETENTION;
     private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
     private Duration electionTimeoutMin = DEFAULT_ELECTION_TIMEOUT_MIN;
     private Duration electionTimeoutMax = DEFAULT_ELECTION_TIMEOUT_MAX;
@@ -245,6 +262,12 @@ public final class ServerConfig {
     /** Directory for this node's data (created if missing). */
     public Builder dataDir(Path dataDir) {
       this.dataDir = dataDir;
+      return this;
+    }
+
+    /** Revisions of history to keep (0: no automatic compaction); see {@link #historyRetention()}. */
+    public Builder historyRetention(long revisions) {
+      this.historyRetention = revisions;
       return this;
     }
 
@@ -306,6 +329,9 @@ public final class ServerConfig {
       } else if (raftAddress.port() != self.raftAddress().port()) {
         throw new IllegalArgumentException(
             "raft address " + raftAddress + " does not match the member entry " + self);
+      }
+      if (historyRetention < 0) {
+        throw new IllegalArgumentException("history-retention must not be negative");
       }
       if (snapshotThreshold < 1) {
         throw new IllegalArgumentException("snapshot-threshold must be at least 1");

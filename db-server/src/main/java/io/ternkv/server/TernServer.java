@@ -10,6 +10,7 @@ import io.ternkv.server.grpc.HealthReporter;
 import io.ternkv.server.grpc.KvService;
 import io.ternkv.server.grpc.LeaseService;
 import io.ternkv.server.grpc.WatchService;
+import io.ternkv.server.history.AutoCompactor;
 import io.ternkv.server.lease.LeaseKeeper;
 import io.ternkv.server.metrics.NodeMetrics;
 import io.ternkv.server.raft.NodeStatus;
@@ -43,6 +44,7 @@ public final class TernServer implements AutoCloseable {
   private final KvService kv;
   private final LeaseKeeper leases;
   private final WatchService watches;
+  private final AutoCompactor compactor;
   private final HealthReporter health;
   private final NodeMetrics metrics;
   private volatile boolean closed;
@@ -62,10 +64,12 @@ public final class TernServer implements AutoCloseable {
       KvService kv,
       LeaseKeeper leases,
       WatchService watches,
+      AutoCompactor compactor,
       HealthReporter health,
       NodeMetrics metrics) {
     this.config = config;
     this.watches = watches;
+    this.compactor = compactor;
     this.raft = raft;
     this.grpc = grpc;
     this.kv = kv;
@@ -117,6 +121,7 @@ public final class TernServer implements AutoCloseable {
     KvService kv = new KvService(config.nodeId(), raft, config.limits());
     LeaseKeeper leases = new LeaseKeeper(config.nodeId(), raft, config.electionTimeoutMax());
     WatchService watches = new WatchService(config.nodeId(), raft, config.limits());
+    AutoCompactor compactor = new AutoCompactor(config.nodeId(), raft, config.historyRetention());
     HealthReporter health = new HealthReporter(config.nodeId(), raft::status);
     try {
       NettyServerBuilder builder =
@@ -149,6 +154,7 @@ public final class TernServer implements AutoCloseable {
       kv.close();
       leases.close();
       watches.close();
+      compactor.close();
       raft.close();
       if (metrics != null) {
         metrics.close();
@@ -162,7 +168,7 @@ public final class TernServer implements AutoCloseable {
         config.clientAddress(),
         config.raftAddress(),
         metrics == null ? "" : ", metrics on http://" + metrics.address() + "/metrics");
-    return new TernServer(config, raft, grpc, kv, leases, watches, health, metrics);
+    return new TernServer(config, raft, grpc, kv, leases, watches, compactor, health, metrics);
   }
 
   /** The pre-standard reflection service (v1alpha), which older grpcurl and other tools ask for. */
@@ -232,6 +238,7 @@ public final class TernServer implements AutoCloseable {
     watches.close();
     kv.close();
     leases.close();
+    compactor.close();
     try {
       raft.crash();
     } catch (IOException e) {
@@ -268,6 +275,7 @@ public final class TernServer implements AutoCloseable {
     }
     kv.close();
     leases.close();
+    compactor.close();
     try {
       raft.close();
     } catch (IOException e) {

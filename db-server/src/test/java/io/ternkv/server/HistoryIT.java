@@ -130,6 +130,45 @@ class HistoryIT {
   }
 
   @Test
+  void theLeaderCompactsHistoryBeyondItsRetentionOnEveryNode() throws Exception {
+    try (LocalCluster small = LocalCluster.builder().nodes(3).configure(b -> b.historyRetention(20)).start();
+        TernClient c = TernClient.builder().endpoints(small.endpoints()).requestTimeout(Duration.ofSeconds(10)).build()) {
+      small.awaitLeader(Duration.ofSeconds(20));
+      long first = c.put("auto/k", "0").revision();
+      long last = first;
+      for (int i = 1; i <= 60; i++) {
+        last = c.put("auto/k", "v" + i).revision();
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      RevisionOutOfRangeException gone = null;
+      while (gone == null) {
+        assertTrue(System.nanoTime() < deadline, "history was never compacted");
+        try {
+          c.get(b("auto/k"), ReadOptions.atRevision(first));
+          Thread.sleep(100);
+        } catch (RevisionOutOfRangeException e) {
+          gone = e;
+        }
+      }
+      // Between 20 and 22 revisions are kept (steps of a tenth, at least one revision).
+      assertTrue(gone.compactRevision() >= last - 22 && gone.compactRevision() <= last - 20, gone.getMessage());
+      for (int node = 0; node < 3; node++) {
+        try (TernClient one =
+            TernClient.builder().endpoints(small.endpoint(node)).requestTimeout(Duration.ofSeconds(10)).build()) {
+          await(one, last);
+          assertEquals(
+              "v40",
+              value(one.get(b("auto/k"), ReadOptions.of(ReadConsistency.STALE).withRevision(last - 20)).orElseThrow()),
+              "node " + node);
+          assertThrows(
+              RevisionOutOfRangeException.class,
+              () -> one.get(b("auto/k"), ReadOptions.of(ReadConsistency.STALE).withRevision(first)));
+        }
+      }
+    }
+  }
+
+  @Test
   void putAndDeleteReturnPreviousVersions() {
     WriteResult first = client.put(b("p/k"), b("old"), PutOptions.defaults().withPrevious());
     assertTrue(first.previous().isEmpty(), "nothing replaced");

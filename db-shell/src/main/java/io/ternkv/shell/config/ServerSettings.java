@@ -153,6 +153,7 @@ public final class ServerSettings {
             .raftAddress(d.raft)
             .metricsAddress(d.metrics)
             .snapshotThreshold(d.snapshotThreshold)
+            .historyRetention(d.historyRetention)
             .logSegmentBytes(d.logSegmentBytes)
             .electionTimeout(d.electionTimeoutMin, d.electionTimeoutMax)
             .storeCommit(d.storeCommitWrites, d.storeCommitInterval)

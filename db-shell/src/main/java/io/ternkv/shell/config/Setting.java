@@ -51,6 +51,9 @@ public enum Setting {
       (d, v) -> d.metrics = HostPort.parse(v)),
   SNAPSHOT_THRESHOLD("N", String.valueOf(ServerConfig.DEFAULT_SNAPSHOT_THRESHOLD), null,
       "Entries applied between snapshots.", (d, v) -> d.snapshotThreshold = atLeast(number(v), 1)),
+  HISTORY_RETENTION("N", String.valueOf(ServerConfig.DEFAULT_HISTORY_RETENTION), null,
+      "Revisions of history kept for reads at a revision and watches; the leader compacts older ones. 0: never (compact by hand).",
+      (d, v) -> d.historyRetention = atLeast(number(v), 0)),
   LOG_SEGMENT_BYTES("BYTES", "8MiB", null, "Largest Raft log segment, at least 4KiB.",
       (d, v) -> d.logSegmentBytes = atLeast(bytes(v), 4096)),
   ELECTION_TIMEOUT_MIN("DURATION", millis(ServerConfig.DEFAULT_ELECTION_TIMEOUT_MIN), null,
@@ -156,6 +159,7 @@ public enum Setting {
     HostPort raft;
     HostPort metrics;
     long snapshotThreshold;
+    long historyRetention;
     long logSegmentBytes;
     Duration electionTimeoutMin;
     Duration electionTimeoutMax;
