@@ -47,6 +47,7 @@ public final class ServerConfig {
   private final long storeCommitWrites;
   private final Duration storeCommitInterval;
   private final HostPort metricsAddress;
+  private final boolean join;
 
   private ServerConfig(Builder b) {
     this.nodeId = b.nodeId;
@@ -63,6 +64,7 @@ public final class ServerConfig {
     this.storeCommitWrites = b.storeCommitWrites;
     this.storeCommitInterval = b.storeCommitInterval;
     this.metricsAddress = b.metricsAddress;
+    this.join = b.join;
   }
 
   /** A builder with the defaults. */
@@ -87,6 +89,7 @@ public final class ServerConfig {
     b.storeCommitWrites = storeCommitWrites;
     b.storeCommitInterval = storeCommitInterval;
     b.metricsAddress = metricsAddress;
+    b.join = join;
     return b;
   }
 
@@ -105,9 +108,21 @@ public final class ServerConfig {
     return raftAddress;
   }
 
-  /** The initial members of the group, this node included. */
+  /**
+   * The initial members of the group, this node included. For a node that {@link #join joins}
+   * only its own entry is used (its addresses).
+   */
   public List<MemberSpec> members() {
     return members;
+  }
+
+  /**
+   * Whether this node starts without forming a group: it waits for the leader of a running
+   * cluster to add it ({@code member add}) and then receives the log or a snapshot. Harmless once
+   * it has joined: a node with data takes its membership from its log.
+   */
+  public boolean join() {
+    return join;
   }
 
   /** Directory holding this node's Raft log, snapshots and store. */
@@ -193,7 +208,8 @@ public final class ServerConfig {
         + " max-value-bytes="
         + limits.maxValueBytes()
         + " metrics="
-        + (metricsAddress == null ? "off" : metricsAddress);
+        + (metricsAddress == null ? "off" : metricsAddress)
+        + (join ? " join" : "");
   }
 
   /** Mutable builder; not thread-safe. */
@@ -212,8 +228,18 @@ public final class ServerConfig {
     private long storeCommitWrites = DEFAULT_STORE_COMMIT_WRITES;
     private Duration storeCommitInterval = DEFAULT_STORE_COMMIT_INTERVAL;
     private HostPort metricsAddress;
+    private boolean join;
 
     private Builder() {}
+
+    /**
+     * Starts without forming a group, waiting to be added to a running cluster (see {@link
+     * ServerConfig#join()}); default false.
+     */
+    public Builder join(boolean join) {
+      this.join = join;
+      return this;
+    }
 
     /**
      * Serves Prometheus metrics over HTTP on {@code address} (path {@code /metrics}), bound to

@@ -12,6 +12,7 @@ import io.ternkv.server.grpc.LeaseService;
 import io.ternkv.server.grpc.WatchService;
 import io.ternkv.server.history.AutoCompactor;
 import io.ternkv.server.lease.LeaseKeeper;
+import io.ternkv.server.membership.MemberChanges;
 import io.ternkv.server.metrics.NodeMetrics;
 import io.ternkv.server.raft.NodeStatus;
 import io.ternkv.server.raft.RaftEvents;
@@ -48,6 +49,7 @@ public final class TernServer implements AutoCloseable {
   private final HealthReporter health;
   private final NodeMetrics metrics;
   private volatile boolean closed;
+  private volatile String handedLeadershipTo;
 
   /**
    * The system property that sizes the JVM's common pool. Processes running nodes set it to at
@@ -134,7 +136,9 @@ public final class TernServer implements AutoCloseable {
       grpc =
           builder
               .addService(kv)
-              .addService(new ClusterService(config.nodeId(), raft))
+              .addService(
+                  new ClusterService(
+                      config.nodeId(), raft, new MemberChanges(config.nodeId(), raft, config.electionTimeoutMax())))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
               .addService(watches)
               .addService(health.service())
@@ -169,6 +173,41 @@ public final class TernServer implements AutoCloseable {
         config.raftAddress(),
         metrics == null ? "" : ", metrics on http://" + metrics.address() + "/metrics");
     return new TernServer(config, raft, grpc, kv, leases, watches, compactor, health, metrics);
+  }
+
+  /**
+   * After {@link #close}: the voter this node handed leadership to while stopping, or empty when it
+   * did not lead or no voter took over in time (the others then elected a leader by themselves).
+   */
+  public Optional<String> leadershipHandedTo() {
+    return Optional.ofNullable(handedLeadershipTo);
+  }
+
+  /**
+   * On the leader, moves leadership to another voter before stopping, so that clients wait for a
+   * hand-over rather than for an election timeout. Gives up after five election timeouts.
+   */
+  private void handOffLeadership() {
+    try {
+      if (!raft.isReadyLeader()) {
+        return;
+      }
+      java.time.Duration timeout = config.electionTimeoutMax().multipliedBy(5);
+      Optional<String> to =
+          raft.membership()
+              .handOffLeadership(timeout)
+              .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      if (to.isPresent()) {
+        handedLeadershipTo = to.get();
+        LOG.info("{}: handed leadership to {} before stopping", config.nodeId(), to.get());
+      } else {
+        LOG.info("{}: no voter took over leadership; the others will elect a leader", config.nodeId());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.warn("{}: could not hand leadership over before stopping: {}", config.nodeId(), e.toString());
+    }
   }
 
   /** The pre-standard reflection service (v1alpha), which older grpcurl and other tools ask for. */
@@ -250,8 +289,11 @@ public final class TernServer implements AutoCloseable {
   }
 
   /**
-   * Reports {@code NOT_SERVING} to health checks, stops serving clients (in-flight calls get up to
-   * 5 s), then leaves the group and closes.
+   * Reports {@code NOT_SERVING} to health checks; on the leader, hands leadership to the most
+   * up-to-date voter (see {@link #leadershipHandedTo}); stops serving clients (in-flight calls get
+   * up to 5 s), then leaves the group and closes. Writes in flight on a leader that hands over fail
+   * with a not-leader error and the client retries them on the new leader, which answers from its
+   * retry cache if they were committed.
    */
   @Override
   public void close() {
@@ -261,6 +303,7 @@ public final class TernServer implements AutoCloseable {
     closed = true;
     LOG.info("{}: shutting down", config.nodeId());
     health.close();
+    handOffLeadership();
     // Watch streams never end by themselves: end them first (clients resume elsewhere), so the
     // graceful shutdown below only waits for unary calls.
     watches.close();

@@ -1,30 +1,50 @@
 package io.ternkv.server.grpc;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
+import io.ternkv.proto.v1.AddMemberRequest;
+import io.ternkv.proto.v1.AddMemberResponse;
 import io.ternkv.proto.v1.ClusterGrpc;
+import io.ternkv.proto.v1.FollowerProgress;
 import io.ternkv.proto.v1.Member;
 import io.ternkv.proto.v1.MembersRequest;
 import io.ternkv.proto.v1.MembersResponse;
+import io.ternkv.proto.v1.RemoveMemberRequest;
+import io.ternkv.proto.v1.RemoveMemberResponse;
 import io.ternkv.proto.v1.ResponseHeader;
 import io.ternkv.proto.v1.Role;
 import io.ternkv.proto.v1.StatusRequest;
 import io.ternkv.proto.v1.StatusResponse;
+import io.ternkv.proto.v1.TransferLeaderRequest;
+import io.ternkv.proto.v1.TransferLeaderResponse;
 import io.ternkv.proto.v1.WaitAppliedRequest;
 import io.ternkv.proto.v1.WaitAppliedResponse;
 import io.ternkv.server.MemberSpec;
+import io.ternkv.server.membership.MemberChanges;
+import io.ternkv.server.raft.Membership;
 import io.ternkv.server.raft.NodeStatus;
 import io.ternkv.server.raft.RaftNode;
 import io.ternkv.server.storage.AppliedState;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
-/** The {@code Cluster} service: this node's view of the group; answered locally, never redirected. */
+/**
+ * The {@code Cluster} service: this node's view of the group, answered locally and never
+ * redirected; and membership changes, which only the leader makes (others answer with a
+ * not-leader hint, see {@link MemberChanges}).
+ */
 public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final String nodeId;
   private final RaftNode raft;
+  private final MemberChanges changes;
 
   /** Creates the service for one node. */
-  public ClusterService(String nodeId, RaftNode raft) {
+  public ClusterService(String nodeId, RaftNode raft, MemberChanges changes) {
     this.nodeId = nodeId;
     this.raft = raft;
+    this.changes = changes;
   }
 
   @Override
@@ -43,6 +63,22 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
               .setAppliedIndex(s.appliedIndex())
               .setGroupId(s.groupId())
               .setSnapshotIndex(s.snapshotIndex())
+              .setLastIndex(s.lastIndex())
+              .addAllFollowers(
+                  s.followers().stream()
+                      .map(
+                          f ->
+                              FollowerProgress.newBuilder()
+                                  .setId(f.id())
+                                  .setVoter(f.voter())
+                                  .setMatchIndex(f.matchIndex())
+                                  .setLag(f.lag())
+                                  .setLastContactMs(f.lastContactMillis())
+                                  .build())
+                      .toList())
+              .setDataBytes(s.dataBytes())
+              .setUptimeMs(s.uptimeMillis())
+              .setSnapshotsInstalled(s.snapshotsInstalled())
               .build());
       out.onCompleted();
     } catch (RuntimeException e) {
@@ -59,18 +95,89 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
               .setHeader(header(s.term()))
               .setLeaderId(s.leaderId() == null ? "" : s.leaderId());
       for (MemberSpec m : raft.members()) {
-        b.addMembers(
-            Member.newBuilder()
-                .setId(m.id())
-                .setClientAddress(m.clientAddress().toString())
-                .setRaftAddress(m.raftAddress().toString())
-                .setVoter(raft.isVoter(m.id())));
+        b.addMembers(member(m, raft.isVoter(m.id())));
       }
       out.onNext(b.build());
       out.onCompleted();
     } catch (RuntimeException e) {
       out.onError(ErrorMapper.toStatus(nodeId, e));
     }
+  }
+
+  @Override
+  public void addMember(AddMemberRequest request, StreamObserver<AddMemberResponse> out) {
+    io.ternkv.proto.v1.Member m = request.getMember();
+    answer(
+        () ->
+            changes.add(
+                MemberChanges.parse(m.getId(), m.getClientAddress(), m.getRaftAddress()), deadlineNanos()),
+        c -> AddMemberResponse.newBuilder().setHeader(header(raft.term())).addAllMembers(members(c)).build(),
+        out);
+  }
+
+  @Override
+  public void removeMember(RemoveMemberRequest request, StreamObserver<RemoveMemberResponse> out) {
+    answer(
+        () -> changes.remove(request.getId(), deadlineNanos()),
+        c -> RemoveMemberResponse.newBuilder().setHeader(header(raft.term())).addAllMembers(members(c)).build(),
+        out);
+  }
+
+  @Override
+  public void transferLeader(TransferLeaderRequest request, StreamObserver<TransferLeaderResponse> out) {
+    answer(
+        () -> changes.transferLeadership(request.getId(), deadlineNanos()),
+        leader -> TransferLeaderResponse.newBuilder().setHeader(header(raft.term())).setLeaderId(leader).build(),
+        out);
+  }
+
+  /** Runs a change and answers with its result or its error, without blocking this thread. */
+  private <T, R> void answer(
+      java.util.function.Supplier<CompletableFuture<T>> change,
+      Function<T, R> response,
+      StreamObserver<R> out) {
+    CompletableFuture<T> f;
+    try {
+      f = change.get();
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    f.whenComplete(
+        (result, error) -> {
+          if (error != null) {
+            out.onError(ErrorMapper.toStatus(nodeId, error));
+            return;
+          }
+          out.onNext(response.apply(result));
+          out.onCompleted();
+        });
+  }
+
+  /** The call's deadline as a {@link System#nanoTime()} instant. */
+  private static long deadlineNanos() {
+    Deadline d = Context.current().getDeadline();
+    long left = d == null ? MemberChanges.DEFAULT_DEADLINE.toNanos() : d.timeRemaining(TimeUnit.NANOSECONDS);
+    return System.nanoTime() + left;
+  }
+
+  private static java.util.List<Member> members(Membership.Configuration c) {
+    java.util.List<Member> out = new java.util.ArrayList<>();
+    for (MemberSpec m : c.voters()) {
+      out.add(member(m, true));
+    }
+    for (MemberSpec m : c.nonVoters()) {
+      out.add(member(m, false));
+    }
+    return out;
+  }
+
+  private static Member member(MemberSpec m, boolean voter) {
+    return Member.newBuilder()
+        .setId(m.id())
+        .setClientAddress(m.clientAddress().toString())
+        .setRaftAddress(m.raftAddress().toString())
+        .setVoter(voter)
+        .build();
   }
 
   @Override
@@ -107,6 +214,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       case "FOLLOWER" -> Role.ROLE_FOLLOWER;
       case "CANDIDATE" -> Role.ROLE_CANDIDATE;
       case "LISTENER" -> Role.ROLE_LISTENER;
+      case "NOT_MEMBER" -> Role.ROLE_NOT_MEMBER;
       default -> Role.ROLE_UNSPECIFIED;
     };
   }

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -61,19 +62,28 @@ public final class RaftNode implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean renewingLease =
       new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.ExecutorService readExecutor;
+  private final java.nio.file.Path storeFile;
+  private final Membership membership;
+  private final long startedNanos = System.nanoTime();
 
   private RaftNode(ServerConfig config, RaftEvents events) throws IOException {
     this.config = config;
     List<RaftPeer> peers = new ArrayList<>();
-    for (MemberSpec m : config.members()) {
-      peers.add(
-          RaftPeer.newBuilder()
-              .setId(m.id())
-              .setAddress(m.raftAddress().toString())
-              .setClientAddress(m.clientAddress().toString())
-              .build());
+    if (config.join()) {
+      // A joining node knows no voters, so it forms no group of its own, and starts in Ratis's
+      // LISTENER role: running, never campaigning, and turned follower by Ratis when a leader
+      // promotes it (see Membership.promote for why not "no role"). Once it has data, Ratis takes
+      // the configuration from its log and metadata instead.
+      MemberSpec self =
+          config.members().stream().filter(m -> m.id().equals(config.nodeId())).findFirst().orElseThrow();
+      peers.add(Membership.peer(self, RaftPeerRole.LISTENER));
+    } else {
+      for (MemberSpec m : config.members()) {
+        peers.add(Membership.peer(m));
+      }
     }
     this.group = RaftGroup.valueOf(DEFAULT_GROUP, peers);
+    this.storeFile = config.dataDir().resolve("state").resolve("kv.mv.db");
     this.lease = new LeaseTracker((long) (config.electionTimeoutMin().toNanos() * LEASE_RATIO));
     this.readExecutor =
         java.util.concurrent.Executors.newCachedThreadPool(
@@ -85,7 +95,7 @@ public final class RaftNode implements AutoCloseable {
     this.stateMachine =
         new KvStateMachine(
             config.nodeId(),
-            config.dataDir().resolve("state").resolve("kv.mv.db"),
+            storeFile,
             config.storeCommitWrites(),
             config.storeCommitInterval().toNanos(),
             readExecutor,
@@ -98,6 +108,8 @@ public final class RaftNode implements AutoCloseable {
             .setProperties(RaftSettings.of(config))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
+    this.membership =
+        new Membership(config.nodeId(), server, DEFAULT_GROUP, this::division, this::translate);
   }
 
   /**
@@ -389,11 +401,19 @@ public final class RaftNode implements AutoCloseable {
   public NodeStatus status() {
     RaftServer.Division d = division();
     DivisionInfo info = d.getInfo();
+    if (!info.isAlive()) {
+      // Ratis closes a removed member's division when the leader tells it to stop campaigning.
+      return new NodeStatus(
+          "NOT_MEMBER", info.getCurrentTerm(), null, null, -1, info.getLastAppliedIndex(), -1,
+          group.getGroupId().getUuid().toString(), stateMachine.snapshotsInstalled(), -1, List.of(),
+          storeBytes(), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+    }
     RaftPeerId leaderId = info.getLeaderId();
     RaftPeer leader = leaderId == null ? null : d.getRaftConf().getPeer(leaderId);
     SnapshotInfo snapshot = stateMachine.getLatestSnapshot();
+    org.apache.ratis.server.protocol.TermIndex last = d.getRaftLog().getLastEntryTermIndex();
     return new NodeStatus(
-        info.getCurrentRole().name(),
+        role(d),
         info.getCurrentTerm(),
         leaderId == null ? null : leaderId.toString(),
         leader == null ? null : leader.getClientAddress(),
@@ -401,7 +421,45 @@ public final class RaftNode implements AutoCloseable {
         info.getLastAppliedIndex(),
         snapshot == null ? -1 : snapshot.getIndex(),
         group.getGroupId().getUuid().toString(),
-        stateMachine.snapshotsInstalled());
+        stateMachine.snapshotsInstalled(),
+        last == null ? -1 : last.getIndex(),
+        membership.followers(),
+        storeBytes(),
+        java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+  }
+
+  /**
+   * LEADER or CANDIDATE as Ratis says; otherwise what the configuration makes this node, since
+   * Ratis's own role can lag it (a removed follower still calls itself FOLLOWER, a node waiting to
+   * join calls itself LISTENER).
+   */
+  private static String role(RaftServer.Division d) {
+    DivisionInfo info = d.getInfo();
+    if (info.isLeader() || info.isCandidate()) {
+      return info.getCurrentRole().name();
+    }
+    RaftConfiguration conf = d.getRaftConf();
+    if (conf.getPeer(d.getId(), RaftPeerRole.FOLLOWER) != null) {
+      return "FOLLOWER";
+    }
+    // A joining node lists itself as a listener until a leader's configuration replaces that.
+    if (conf.getPeer(d.getId(), RaftPeerRole.LISTENER) != null && conf.getLogEntryIndex() >= 0) {
+      return "LISTENER";
+    }
+    return "NOT_MEMBER";
+  }
+
+  private long storeBytes() {
+    try {
+      return java.nio.file.Files.size(storeFile);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** Membership changes and the leader's view of replication. */
+  public Membership membership() {
+    return membership;
   }
 
   /** Whether this node leads and has committed an entry of its term, so it can serve. */
@@ -415,16 +473,18 @@ public final class RaftNode implements AutoCloseable {
     return info().getCurrentTerm();
   }
 
-  /** The group's current members as this node knows them. */
+  /**
+   * The group's members as this node knows them: voters (of the old and the new configuration
+   * while a change commits), then non-voting members.
+   */
   public List<MemberSpec> members() {
-    List<MemberSpec> out = new ArrayList<>();
-    for (RaftPeer p : conf().getAllPeers()) {
-      out.add(
-          new MemberSpec(
-              p.getId().toString(),
-              io.ternkv.server.HostPort.parse(p.getClientAddress()),
-              io.ternkv.server.HostPort.parse(p.getAddress())));
+    RaftConfiguration conf = conf();
+    if (config.join() && conf.getLogEntryIndex() < 0) {
+      return List.of(); // not added yet: its own placeholder configuration is no membership
     }
+    List<MemberSpec> out =
+        new ArrayList<>(Membership.specs(conf.getAllPeers(RaftPeerRole.FOLLOWER)));
+    out.addAll(Membership.specs(conf.getAllPeers(RaftPeerRole.LISTENER)));
     return List.copyOf(out);
   }
 

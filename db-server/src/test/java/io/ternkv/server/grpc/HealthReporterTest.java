@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class HealthReporterTest {
   static NodeStatus status(String leader, long commit, long applied) {
-    return new NodeStatus("FOLLOWER", 3, leader, null, commit, applied, -1, "g", 0);
+    return new NodeStatus("FOLLOWER", 3, leader, null, commit, applied, -1, "g", 0, commit, java.util.List.of(), 0, 0);
   }
 
   @Test
