@@ -3,6 +3,7 @@ package io.ternkv.client;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.ternkv.client.internal.Caller;
+import io.ternkv.proto.v1.AddMemberRequest;
 import io.ternkv.proto.v1.ClusterGrpc;
 import io.ternkv.proto.v1.CompactRequest;
 import io.ternkv.proto.v1.DeleteRequest;
@@ -20,8 +21,10 @@ import io.ternkv.proto.v1.MembersRequest;
 import io.ternkv.proto.v1.PutRequest;
 import io.ternkv.proto.v1.RangeRequest;
 import io.ternkv.proto.v1.RangeResponse;
+import io.ternkv.proto.v1.RemoveMemberRequest;
 import io.ternkv.proto.v1.StatusRequest;
 import io.ternkv.proto.v1.StatusResponse;
+import io.ternkv.proto.v1.TransferLeaderRequest;
 import io.ternkv.proto.v1.WriteId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -645,6 +648,96 @@ public final class TernClient implements AutoCloseable {
   /** Blocking {@link #membersAsync()}. */
   public List<Member> members() {
     return await(membersAsync());
+  }
+
+  /**
+   * Adds a node to the cluster and returns once it votes. Start the node first with {@code tern
+   * server --join} (its id and addresses as given here); it joins as a non-voting member, receives
+   * the log or a snapshot, and is promoted to voter once it has applied everything committed when
+   * it joined. Sent to the leader (redirects and retries as any call). One membership change runs
+   * at a time.
+   *
+   * <p>A join that does not finish within {@code timeout} (or is cut short by a leader change)
+   * leaves the node as a non-voting member: calling this again with the same arguments finishes
+   * it, {@link #removeMemberAsync} abandons it.
+   *
+   * @param id the new node's id (1-64 letters, digits, {@code -}, {@code _})
+   * @param clientAddress where clients reach it, {@code host:port}
+   * @param raftAddress where the other nodes reach its Raft service, {@code host:port}
+   * @param timeout how long the whole join may take, catch-up included
+   * @return a future of the members once the node votes; failing with {@link
+   *     InvalidArgumentException} for a malformed id or address, a {@link TernException} with
+   *     {@link ErrorCode#FAILED_PRECONDITION} when the id or an address is already in use, another
+   *     change is in progress or unfinished, or the node made no progress receiving the log (not
+   *     running, wrong raft address), and {@link RequestTimeoutException} when it did not catch up
+   *     in time (the message says why: e.g. its client address did not answer)
+   */
+  public CompletableFuture<List<Member>> addMemberAsync(
+      String id, String clientAddress, String raftAddress, Duration timeout) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(clientAddress, "clientAddress");
+    Objects.requireNonNull(raftAddress, "raftAddress");
+    Objects.requireNonNull(timeout, "timeout");
+    AddMemberRequest request =
+        AddMemberRequest.newBuilder()
+            .setMember(
+                io.ternkv.proto.v1.Member.newBuilder()
+                    .setId(id)
+                    .setClientAddress(clientAddress)
+                    .setRaftAddress(raftAddress))
+            .build();
+    return caller
+        .call(ClusterGrpc.getAddMemberMethod(), request, timeout)
+        .thenApply(r -> r.getMembersList().stream().map(Wire::member).toList());
+  }
+
+  /** Blocking {@link #addMemberAsync(String, String, String, Duration)}. */
+  public List<Member> addMember(String id, String clientAddress, String raftAddress, Duration timeout) {
+    return await(addMemberAsync(id, clientAddress, raftAddress, timeout));
+  }
+
+  /**
+   * Removes a member (voting or still joining) and returns once the new configuration is
+   * committed. Removing the leader first hands leadership to the most up-to-date other voter. The
+   * removed node stops taking part; stop its process and delete its data directory before reusing
+   * its id or addresses.
+   *
+   * @return a future of the remaining members; failing with {@link InvalidArgumentException} for a
+   *     malformed id, a {@link TernException} with {@link ErrorCode#FAILED_PRECONDITION} when the
+   *     id is not a member, it is the last voter, or another change is in progress or unfinished
+   */
+  public CompletableFuture<List<Member>> removeMemberAsync(String id) {
+    Objects.requireNonNull(id, "id");
+    return caller
+        .call(ClusterGrpc.getRemoveMemberMethod(), RemoveMemberRequest.newBuilder().setId(id).build())
+        .thenApply(r -> r.getMembersList().stream().map(Wire::member).toList());
+  }
+
+  /** Blocking {@link #removeMemberAsync(String)}. */
+  public List<Member> removeMember(String id) {
+    return await(removeMemberAsync(id));
+  }
+
+  /**
+   * Makes voter {@code id} the leader: the current leader waits until it has the whole log, lets
+   * it start an election at once, and answers once it leads. Writes pause for that moment (the
+   * client retries them).
+   *
+   * @return a future of the new leader's id; failing with {@link InvalidArgumentException} for a
+   *     malformed id, a {@link TernException} with {@link ErrorCode#FAILED_PRECONDITION} when
+   *     {@code id} is not a member, does not vote yet, or a membership change is in progress, and
+   *     {@link RequestTimeoutException} when it did not take over in time (e.g. it is down)
+   */
+  public CompletableFuture<String> transferLeadershipAsync(String id) {
+    Objects.requireNonNull(id, "id");
+    return caller
+        .call(ClusterGrpc.getTransferLeaderMethod(), TransferLeaderRequest.newBuilder().setId(id).build())
+        .thenApply(r -> r.getLeaderId());
+  }
+
+  /** Blocking {@link #transferLeadershipAsync(String)}. */
+  public String transferLeadership(String id) {
+    return await(transferLeadershipAsync(id));
   }
 
   /** The highest Raft log index this client has seen in any answer. */

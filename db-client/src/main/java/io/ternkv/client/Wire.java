@@ -56,6 +56,7 @@ final class Wire {
           case ROLE_FOLLOWER -> Role.FOLLOWER;
           case ROLE_CANDIDATE -> Role.CANDIDATE;
           case ROLE_LISTENER -> Role.LISTENER;
+          case ROLE_NOT_MEMBER -> Role.NOT_MEMBER;
           default -> Role.UNKNOWN;
         };
     return new ClusterStatus(
@@ -67,6 +68,16 @@ final class Wire {
         r.getCommitIndex(),
         r.getAppliedIndex(),
         r.getGroupId(),
-        r.getSnapshotIndex());
+        r.getSnapshotIndex(),
+        r.getLastIndex(),
+        r.getFollowersList().stream()
+            .map(
+                f ->
+                    new FollowerProgress(
+                        f.getId(), f.getVoter(), f.getMatchIndex(), f.getLag(), java.time.Duration.ofMillis(f.getLastContactMs())))
+            .toList(),
+        r.getDataBytes(),
+        java.time.Duration.ofMillis(r.getUptimeMs()),
+        r.getSnapshotsInstalled());
   }
 }

@@ -58,9 +58,21 @@ public final class Caller implements AutoCloseable {
 
   /** Sends a request to the cluster, retrying as described above. */
   public <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request) {
+    return call(method, request, timeoutNanos);
+  }
+
+  /**
+   * Sends a request to the cluster, retrying as described above, within {@code timeout} instead
+   * of the client's request timeout (for calls that may take long, like adding a node).
+   */
+  public <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, Duration timeout) {
+    return call(method, request, timeout.toNanos());
+  }
+
+  private <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, long timeoutNanos) {
     checkOpen();
     CompletableFuture<R> result = new CompletableFuture<>();
-    attempt(method, request, System.nanoTime() + timeoutNanos, 0, 0, null, result);
+    attempt(method, request, System.nanoTime() + timeoutNanos, timeoutNanos, 0, 0, null, result);
     return result;
   }
 
@@ -119,6 +131,7 @@ public final class Caller implements AutoCloseable {
       MethodDescriptor<Q, R> method,
       Q request,
       long deadline,
+      long timeoutNanos,
       int tries,
       int redirects,
       TernException last,
@@ -129,7 +142,7 @@ public final class Caller implements AutoCloseable {
       return;
     }
     if (left <= 0) {
-      result.completeExceptionally(timeout(last));
+      result.completeExceptionally(timeout(last, timeoutNanos));
       return;
     }
     String address = current.get();
@@ -153,7 +166,7 @@ public final class Caller implements AutoCloseable {
                   endpoints.add(leader);
                 }
                 current.compareAndSet(address, leader);
-                attempt(method, request, deadline, tries + 1, redirects + 1, e, result);
+                attempt(method, request, deadline, timeoutNanos, tries + 1, redirects + 1, e, result);
                 return;
               }
               // No usable hint: the node is down, has no leader, or is overloaded. Try the next
@@ -164,11 +177,11 @@ public final class Caller implements AutoCloseable {
                 // An attempt cut short by the overall deadline says less about why the call
                 // failed than the error before it (no leader, node down).
                 boolean cutShort = e.code() == ErrorCode.TIMEOUT && last != null;
-                result.completeExceptionally(timeout(cutShort ? last : e));
+                result.completeExceptionally(timeout(cutShort ? last : e, timeoutNanos));
                 return;
               }
               timer.schedule(
-                  () -> attempt(method, request, deadline, tries + 1, 0, e, result),
+                  () -> attempt(method, request, deadline, timeoutNanos, tries + 1, 0, e, result),
                   pause,
                   TimeUnit.NANOSECONDS);
             });
@@ -184,7 +197,7 @@ public final class Caller implements AutoCloseable {
     return max / 2 + ThreadLocalRandom.current().nextLong(max / 2 + 1);
   }
 
-  private RequestTimeoutException timeout(TernException last) {
+  private RequestTimeoutException timeout(TernException last, long timeoutNanos) {
     String why =
         last == null
             ? "no attempt finished"
