@@ -174,30 +174,119 @@ final class Render {
     return Output.table(List.of("ID", "CLIENT", "RAFT", "ROLE", ""), rows);
   }
 
+  /**
+   * Every node's own report, plus, from the leader's report, how far each other member is behind:
+   * MATCH is the highest log index the leader knows it stores, LAG the entries it is missing.
+   */
   String status(List<NodeStatus> nodes) {
+    ClusterStatus leader = null;
+    for (NodeStatus n : nodes) {
+      ClusterStatus s = n.status();
+      if (s != null && s.role() == io.ternkv.client.Role.LEADER && (leader == null || s.term() > leader.term())) {
+        leader = s;
+      }
+    }
     List<List<String>> rows = new ArrayList<>();
     List<JsonObject> json = new ArrayList<>();
     for (NodeStatus n : nodes) {
       Member m = n.member();
       ClusterStatus s = n.status();
       if (s == null) {
-        rows.add(List.of(m.id(), m.clientAddress(), "unreachable", "-", "-", "-", "-", "-"));
+        rows.add(List.of(m.id(), m.clientAddress(), "unreachable", "-", "-", "-", "-", "-", "-", "-", "-", "-"));
         json.add(Output.object(ordered("id", m.id(), "client", m.clientAddress(), "role", "unreachable")));
         continue;
       }
-      String role = s.role().name().toLowerCase(Locale.ROOT);
+      String role = role(s.role());
+      Optional<io.ternkv.client.FollowerProgress> progress =
+          leader == null ? Optional.empty() : leader.follower(s.nodeId());
       rows.add(
           List.of(s.nodeId(), m.clientAddress(), role, Long.toString(s.term()), s.leaderId().orElse("-"), Long.toString(s.commitIndex()),
-              Long.toString(s.appliedIndex()), Long.toString(s.snapshotIndex())));
-      json.add(
-          Output.object(
-              ordered("id", s.nodeId(), "client", m.clientAddress(), "role", role, "term", s.term(), "leader", s.leaderId().orElse(""),
-                  "commit_index", s.commitIndex(), "applied_index", s.appliedIndex(), "snapshot_index", s.snapshotIndex())));
+              Long.toString(s.appliedIndex()), progress.map(p -> Long.toString(p.matchIndex())).orElse("-"),
+              progress.map(p -> Long.toString(p.lag())).orElse("-"), Long.toString(s.snapshotIndex()), bytes(s.dataBytes()),
+              duration(s.uptime())));
+      Map<String, Object> fields =
+          ordered("id", s.nodeId(), "client", m.clientAddress(), "role", role, "term", s.term(), "leader", s.leaderId().orElse(""),
+              "commit_index", s.commitIndex(), "applied_index", s.appliedIndex(), "last_index", s.lastIndex());
+      progress.ifPresent(p -> {
+        fields.put("match_index", p.matchIndex());
+        fields.put("lag", p.lag());
+      });
+      fields.putAll(
+          ordered("snapshot_index", s.snapshotIndex(), "data_bytes", s.dataBytes(), "uptime_ms", s.uptime().toMillis(),
+              "snapshots_installed", s.snapshotsInstalled()));
+      json.add(Output.object(fields));
     }
     if (output == Output.JSON) {
       return json(ordered("op", "status", "nodes", Output.array(json)));
     }
-    return Output.table(List.of("ID", "CLIENT", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "SNAPSHOT"), rows);
+    return Output.table(
+        List.of("ID", "CLIENT", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "MATCH", "LAG", "SNAPSHOT", "DATA", "UPTIME"), rows);
+  }
+
+  /** A role as the shell names it: a non-voting member is a learner, as in {@code members}. */
+  static String role(io.ternkv.client.Role role) {
+    return switch (role) {
+      case LISTENER -> "learner";
+      case NOT_MEMBER -> "not-member";
+      default -> role.name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  /** Bytes for people: {@code 512 B}, {@code 1.5 KiB}, {@code 3.2 MiB}; {@code -} when unknown. */
+  static String bytes(long n) {
+    if (n < 0) {
+      return "-";
+    }
+    if (n < 1024) {
+      return n + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = n;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  }
+
+  /** A duration for people, to the second: {@code 45s}, {@code 12m03s}, {@code 3h07m}, {@code 2d04h}. */
+  static String duration(java.time.Duration d) {
+    long s = d.toSeconds();
+    if (s < 60) {
+      return s + "s";
+    }
+    if (s < 3600) {
+      return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+    if (s < 86400) {
+      return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+    }
+    return String.format(Locale.ROOT, "%dd%02dh", s / 86400, s % 86400 / 3600);
+  }
+
+  /** A membership change's result: who changed and the members after it. */
+  String memberChange(String op, String id, List<Member> members) {
+    if (output == Output.JSON) {
+      List<JsonObject> list = new ArrayList<>();
+      for (Member m : members) {
+        list.add(Output.object(ordered("id", m.id(), "client", m.clientAddress(), "raft", m.raftAddress(), "voter", m.voter())));
+      }
+      return json(ordered("op", op, "id", id, "members", Output.array(list)));
+    }
+    StringBuilder b = new StringBuilder();
+    for (Member m : members) {
+      b.append(b.length() == 0 ? "" : ", ").append(m.id()).append(m.voter() ? "" : " (learner)");
+    }
+    String done = op.equals("member add") ? "added " + id + " as a voter" : "removed " + id;
+    return done + "; members: " + b + "\n";
+  }
+
+  String leaderTransferred(String leader) {
+    if (output == Output.JSON) {
+      return json(ordered("op", "leader transfer", "leader", leader));
+    }
+    return "leader is now " + leader + "\n";
   }
 
   /** An import's or export's result: a JSON line, or nothing (the summary went to stderr). */

@@ -34,7 +34,9 @@ import picocli.CommandLine.Spec;
       "Restarting with the same --data-dir rejoins the cluster with the node's data.",
       "Example (3 nodes, run once per id):",
       "  tern server --id n1 --data-dir data/n1 \\",
-      "    --members n1=127.0.0.1:7001/127.0.0.1:8001,n2=127.0.0.1:7002/127.0.0.1:8002,n3=127.0.0.1:7003/127.0.0.1:8003"
+      "    --members n1=127.0.0.1:7001/127.0.0.1:8001,n2=127.0.0.1:7002/127.0.0.1:8002,n3=127.0.0.1:7003/127.0.0.1:8003",
+      "A fourth node, then 'member add n4 127.0.0.1:7004/127.0.0.1:8004' in tern shell:",
+      "  tern server --id n4 --data-dir data/n4 --join --members n4=127.0.0.1:7004/127.0.0.1:8004"
     },
     footer = {
       "",
@@ -60,12 +62,15 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public CommandSpec transform(CommandSpec spec) {
       for (Setting s : Setting.values()) {
-        spec.addOption(
+        OptionSpec.Builder option =
             OptionSpec.builder(s.flag())
                 .paramLabel(s.label())
                 .type(String.class)
-                .description(s.description() + " (default: " + s.whenUnset() + "; env " + s.env() + ")")
-                .build());
+                .description(s.description() + " (default: " + s.whenUnset() + "; env " + s.env() + ")");
+        if (s.isSwitch()) {
+          option.arity("0..1").fallbackValue("true"); // --join alone means --join true
+        }
+        spec.addOption(option.build());
       }
       return spec;
     }

@@ -130,7 +130,7 @@ final class Shell {
   private static boolean isWrite(List<Tokenizer.Word> words) {
     String command = words.get(0).text().toLowerCase(Locale.ROOT);
     return command.equals("put") || command.equals("del") || command.equals("delete") || command.equals("txn") || command.equals("lease")
-        || command.equals("compact");
+        || command.equals("compact") || command.equals("member") || command.equals("leader");
   }
 
   /** Prints one error line for something that went wrong outside a statement. */
@@ -171,6 +171,8 @@ final class Shell {
       }
       case "status" -> status(args);
       case "members" -> members(args);
+      case "member" -> MemberCommands.member(args, client, render(), out);
+      case "leader" -> MemberCommands.leader(args, client, render(), out);
       case "import" -> {
         args.done(1, 1);
         Path file = Path.of(args.positional(0).text());

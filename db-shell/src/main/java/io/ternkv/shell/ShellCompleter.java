@@ -28,7 +28,8 @@ final class ShellCompleter implements Completer {
           "put", List.of("--lease"),
           "scan", List.of("--prefix", "--limit", "--consistency"),
           "export", List.of("--prefix"),
-          "lease", List.of("--count"));
+          "lease", List.of("--count"),
+          "member", List.of("--timeout"));
 
   private final Shell shell;
 
@@ -68,6 +69,11 @@ final class ShellCompleter implements Completer {
     } else if (command.equals("timing") && index == 1) {
       candidates.add(new Candidate("on"));
       candidates.add(new Candidate("off"));
+    } else if (command.equals("member") && index == 1) {
+      candidates.add(new Candidate("add"));
+      candidates.add(new Candidate("remove"));
+    } else if (command.equals("leader") && index == 1) {
+      candidates.add(new Candidate("transfer"));
     } else if (command.equals("help") && index == 1) {
       ShellHelp.COMMANDS.keySet().forEach(c -> candidates.add(new Candidate(c)));
     } else if ((command.equals("get") || command.equals("del")) && index == 1 && !word.isEmpty()) {

@@ -51,8 +51,22 @@ final class ShellHelp {
         LeaseCommands.USAGE,
         "Leases: 'grant TTL' (500ms, 10s, 5m, 1h; at least 1s) prints the new lease's id; keys put with --lease ID are deleted on every node when it ends. "
             + "'keepalive ID' renews it every third of its TTL until Ctrl-C (or N times with --count N); 'revoke ID' ends it now; 'ttl ID' shows the time left and its keys; 'list' lists every lease.");
-    add("status", "status", "Shows every member's role, term, commit and applied index.");
-    add("members", "members", "Lists the cluster's members and the leader.");
+    add(
+        "status",
+        "status",
+        "Shows every member's role, term, leader, commit and applied index, snapshot index, store size and uptime, "
+            + "and from the leader how far each member is behind (MATCH: the highest log index it stores; LAG: entries it is missing).");
+    add("members", "members", "Lists the cluster's members (voter or learner, i.e. still joining) and the leader.");
+    add(
+        "member",
+        MemberCommands.MEMBER_USAGE,
+        "Changes the membership, one change at a time. 'add' joins a node started with 'tern server --join': it catches up as a learner, "
+            + "then votes; the command returns once it does (or after --timeout, default 2m, leaving a learner: add it again to finish, or remove it). "
+            + "'remove' takes a member out; removing the leader first hands leadership to another voter. The last voter cannot be removed.");
+    add(
+        "leader",
+        MemberCommands.LEADER_USAGE,
+        "Makes voter ID the leader: the current leader waits until ID has the whole log, then lets it take over; writes pause for that moment.");
     add(
         "import",
         "import FILE.jsonl",

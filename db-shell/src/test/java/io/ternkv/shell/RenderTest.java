@@ -6,11 +6,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.ternkv.client.ClusterStatus;
 import io.ternkv.client.DeleteResult;
+import io.ternkv.client.FollowerProgress;
 import io.ternkv.client.Member;
 import io.ternkv.client.ResponseHeader;
 import io.ternkv.client.Role;
 import io.ternkv.client.WriteResult;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -102,21 +104,60 @@ class RenderTest {
     List<Render.NodeStatus> nodes =
         List.of(
             new Render.NodeStatus(
-                MEMBERS.get(0), new ClusterStatus("n1", Role.LEADER, 4, Optional.of("n1"), Optional.of("127.0.0.1:7001"), 90, 89, "g", 50)),
-            new Render.NodeStatus(MEMBERS.get(1), null));
+                MEMBERS.get(0),
+                new ClusterStatus(
+                    "n1", Role.LEADER, 4, Optional.of("n1"), Optional.of("127.0.0.1:7001"), 90, 89, "g", 50, 91,
+                    List.of(new FollowerProgress("n3", false, 80, 11, Duration.ofMillis(12))), 1536, Duration.ofSeconds(725), 0)),
+            new Render.NodeStatus(MEMBERS.get(1), null),
+            new Render.NodeStatus(
+                new Member("n3", "127.0.0.1:7003", "127.0.0.1:8003", false),
+                new ClusterStatus(
+                    "n3", Role.LISTENER, 4, Optional.of("n1"), Optional.empty(), 90, 78, "g", 60, 80, List.of(), 300,
+                    Duration.ofSeconds(42), 1)));
     String table =
-        "ID  CLIENT          ROLE         TERM  LEADER  COMMIT  APPLIED  SNAPSHOT\n"
-            + "--  --------------  -----------  ----  ------  ------  -------  --------\n"
-            + "n1  127.0.0.1:7001  leader       4     n1      90      89       50\n"
-            + "n2  127.0.0.1:7002  unreachable  -     -       -       -        -\n";
+        "ID  CLIENT          ROLE         TERM  LEADER  COMMIT  APPLIED  MATCH  LAG  SNAPSHOT  DATA     UPTIME\n"
+            + "--  --------------  -----------  ----  ------  ------  -------  -----  ---  --------  -------  ------\n"
+            + "n1  127.0.0.1:7001  leader       4     n1      90      89       -      -    50        1.5 KiB  12m05s\n"
+            + "n2  127.0.0.1:7002  unreachable  -     -       -       -        -      -    -         -        -\n"
+            + "n3  127.0.0.1:7003  learner      4     n1      90      78       80     11   60        300 B    42s\n";
     assertEquals(table, TABLE.status(nodes));
     assertEquals(table, PLAIN.status(nodes));
     assertEquals(
         "{\"op\":\"status\",\"nodes\":["
             + "{\"id\":\"n1\",\"client\":\"127.0.0.1:7001\",\"role\":\"leader\",\"term\":4,\"leader\":\"n1\","
-            + "\"commit_index\":90,\"applied_index\":89,\"snapshot_index\":50},"
-            + "{\"id\":\"n2\",\"client\":\"127.0.0.1:7002\",\"role\":\"unreachable\"}]}\n",
+            + "\"commit_index\":90,\"applied_index\":89,\"last_index\":91,\"snapshot_index\":50,\"data_bytes\":1536,"
+            + "\"uptime_ms\":725000,\"snapshots_installed\":0},"
+            + "{\"id\":\"n2\",\"client\":\"127.0.0.1:7002\",\"role\":\"unreachable\"},"
+            + "{\"id\":\"n3\",\"client\":\"127.0.0.1:7003\",\"role\":\"learner\",\"term\":4,\"leader\":\"n1\","
+            + "\"commit_index\":90,\"applied_index\":78,\"last_index\":80,\"match_index\":80,\"lag\":11,"
+            + "\"snapshot_index\":60,\"data_bytes\":300,\"uptime_ms\":42000,\"snapshots_installed\":1}]}\n",
         JSON.status(nodes));
+  }
+
+  @Test
+  void humanSizesAndDurations() {
+    assertEquals("-", Render.bytes(-1));
+    assertEquals("1023 B", Render.bytes(1023));
+    assertEquals("1.0 KiB", Render.bytes(1024));
+    assertEquals("3.2 MiB", Render.bytes(3_355_443));
+    assertEquals("59s", Render.duration(Duration.ofSeconds(59)));
+    assertEquals("1h00m", Render.duration(Duration.ofSeconds(3600)));
+    assertEquals("2d04h", Render.duration(Duration.ofHours(52)));
+  }
+
+  @Test
+  void membershipChanges() {
+    List<Member> after = List.of(MEMBERS.get(0), new Member("n4", "127.0.0.1:7004", "127.0.0.1:8004", true));
+    assertEquals("added n4 as a voter; members: n1, n4\n", TABLE.memberChange("member add", "n4", after));
+    assertEquals(
+        "removed n2; members: n1, n2 (learner)\n", TABLE.memberChange("member remove", "n2", MEMBERS));
+    assertEquals(
+        "{\"op\":\"member add\",\"id\":\"n4\",\"members\":["
+            + "{\"id\":\"n1\",\"client\":\"127.0.0.1:7001\",\"raft\":\"127.0.0.1:8001\",\"voter\":true},"
+            + "{\"id\":\"n4\",\"client\":\"127.0.0.1:7004\",\"raft\":\"127.0.0.1:8004\",\"voter\":true}]}\n",
+        JSON.memberChange("member add", "n4", after));
+    assertEquals("leader is now n3\n", TABLE.leaderTransferred("n3"));
+    assertEquals("{\"op\":\"leader transfer\",\"leader\":\"n3\"}\n", JSON.leaderTransferred("n3"));
   }
 
   @Test

@@ -52,6 +52,17 @@ class ServerCommandTest {
   }
 
   @Test
+  void joinAloneMeansTrueAndNeedsOnlyThisNodesEntry() throws Exception {
+    ServerConfig c = parse("--id", "n4", "--data-dir", "d", "--join", "--members", "n4=127.0.0.1:7004/127.0.0.1:8004");
+    assertTrue(c.join());
+    assertEquals("127.0.0.1:7004", c.clientAddress().toString());
+    assertTrue(!parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS).join());
+    assertTrue(!parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS, "--join", "false").join());
+    assertMessage("not true or false", () -> parse("--id", "n1", "--data-dir", "d", "--members", MEMBERS, "--join", "yes"));
+    assertMessage("needs this node's own entry", () -> parse("--id", "n4", "--data-dir", "d", "--join", "--members", MEMBERS));
+  }
+
+  @Test
   void badSettingsNameWhatIsWrong() {
     assertMessage("not of the form", () -> parse("--id", "n1", "--data-dir", "d", "--members", "n1=127.0.0.1:7001"));
     assertMessage("is not one of members", () -> parse("--id", "n9", "--data-dir", "d", "--members", MEMBERS));
@@ -74,7 +85,8 @@ class ServerCommandTest {
     String help = out.toString(StandardCharsets.UTF_8).replaceAll("\\s+", " ");
     assertTrue(help.contains("--config=FILE"), help);
     for (io.ternkv.shell.config.Setting s : io.ternkv.shell.config.Setting.values()) {
-      assertTrue(help.contains(s.flag() + "=" + s.label()), s.flag() + " missing: " + help);
+      String flag = s.isSwitch() ? s.flag() + "[=" + s.label() + "]" : s.flag() + "=" + s.label();
+      assertTrue(help.contains(flag), flag + " missing: " + help);
       assertTrue(help.contains("(default: " + s.whenUnset() + "; env " + s.env() + ")"), s.env() + " missing: " + help);
     }
     assertTrue(help.contains("flags > environment > config file > defaults"), help);

@@ -31,7 +31,7 @@ class ShellCompleterTest {
   }
 
   static final Set<String> COMMANDS =
-      new TreeSet<>(List.of("put", "get", "del", "scan", "watch", "compact", "txn", "lease", "status", "members", "import", "export", "set", "timing", "help", "exit"));
+      new TreeSet<>(List.of("put", "get", "del", "scan", "watch", "compact", "txn", "lease", "status", "members", "member", "leader", "import", "export", "set", "timing", "help", "exit"));
   static final Set<String> LEVELS = new TreeSet<>(List.of("linearizable", "lease", "session", "stale", "log"));
 
   @Test
@@ -52,6 +52,7 @@ class ShellCompleterTest {
     assertEquals(Set.of("--prefix"), complete("export --"));
     assertEquals(Set.of("--lease"), complete("put k v --"));
     assertEquals(Set.of("--count"), complete("lease keepalive 5 --"));
+    assertEquals(Set.of("--timeout"), complete("member add n4 a:1/b:2 --"));
     assertEquals(Set.of(), complete("del k --"), "del has no options");
     assertEquals(Set.of("--consistency"), complete("put a 1; get a --"), "the option of the current statement");
   }
@@ -64,6 +65,8 @@ class ShellCompleterTest {
     assertEquals(Set.of("consistency", "output"), complete("set "));
     assertEquals(Set.of("table", "json", "plain"), complete("set output "));
     assertEquals(Set.of(), complete("set bogus "));
+    assertEquals(Set.of("add", "remove"), complete("member "));
+    assertEquals(Set.of("transfer"), complete("leader "));
     assertEquals(Set.of("on", "off"), complete("timing "));
     assertEquals(Set.of(), complete("put k "), "values are not completed");
     assertEquals(Set.of(), complete("get "), "no key scan for an empty word");

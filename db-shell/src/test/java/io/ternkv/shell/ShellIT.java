@@ -171,9 +171,10 @@ class ShellIT {
     expected.addAll(List.of(KV_HEADER, DASHES, kvRow("cmd/b", 1, "\"bravo two\"")));
     expected.addAll(List.of("deleted 1", "\\(not found\\)"));
     expected.addAll(List.of(KV_HEADER, DASHES, kvRow("cmd/lease", 1, "lease-value")));
-    expected.addAll(List.of("ID +CLIENT +ROLE +TERM +LEADER +COMMIT +APPLIED +SNAPSHOT", DASHES));
+    expected.addAll(List.of("ID +CLIENT +ROLE +TERM +LEADER +COMMIT +APPLIED +MATCH +LAG +SNAPSHOT +DATA +UPTIME", DASHES));
     for (int i = 0; i < 3; i++) {
-      expected.add("(n\\d) +" + addr + " +([a-z]+) +\\d+ +(n\\d) +\\d+ +\\d+ +-?\\d+");
+      expected.add(
+          "(n\\d) +" + addr + " +([a-z]+) +\\d+ +(n\\d) +\\d+ +\\d+ +(-|\\d+) +(-|\\d+) +-?\\d+ +[0-9.]+ [KMG]?i?B +\\d+[smhd]\\S*");
     }
     expected.addAll(List.of("ID +CLIENT +RAFT +ROLE *", DASHES));
     for (int i = 0; i < 3; i++) {

@@ -149,6 +149,7 @@ public final class ServerSettings {
             .nodeId(d.id)
             .dataDir(d.dataDir)
             .members(d.members)
+            .join(d.join)
             .clientAddress(d.client)
             .raftAddress(d.raft)
             .metricsAddress(d.metrics)
@@ -182,7 +183,8 @@ public final class ServerSettings {
       throw new IllegalArgumentException(
           "id '" + d.id + "' (" + chosen.get(Setting.ID).source() + ") is not one of members ("
               + chosen.get(Setting.MEMBERS).source() + "): "
-              + d.members.stream().map(MemberSpec::id).collect(Collectors.joining(", ")));
+              + d.members.stream().map(MemberSpec::id).collect(Collectors.joining(", "))
+              + (d.join ? " (to join, members needs this node's own entry, id=clientHost:port/raftHost:port)" : ""));
     }
     if (d.client != null && d.client.port() != self.clientAddress().port()) {
       throw portMismatch(Setting.CLIENT, d.client.toString(), self, chosen);

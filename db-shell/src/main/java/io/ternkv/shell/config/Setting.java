@@ -42,6 +42,9 @@ public enum Setting {
         MemberSpec.checkUnique(members);
         d.members = members;
       }),
+  JOIN("BOOL", "false", null,
+      "Start without forming a group and wait to be added to a running cluster (member add on the leader); members then needs only this node's entry.",
+      (d, v) -> d.join = bool(v)),
   CLIENT("HOST:PORT", null, "this node's entry in members", "Address to serve clients on; its port must match the entry.",
       (d, v) -> d.client = HostPort.parse(v)),
   RAFT("HOST:PORT", null, "this node's entry in members", "Address for Raft peers; its port must match the entry.",
@@ -121,6 +124,11 @@ public enum Setting {
     return defaultValue != null ? defaultValue : whenUnset;
   }
 
+  /** Whether it is true or false, so that the bare flag ({@code --join}) means true. */
+  public boolean isSwitch() {
+    return "BOOL".equals(label);
+  }
+
   /** Whether the server cannot start without it. */
   public boolean required() {
     return "required".equals(whenUnset);
@@ -155,6 +163,7 @@ public enum Setting {
     String id;
     Path dataDir;
     java.util.List<MemberSpec> members;
+    boolean join;
     HostPort client;
     HostPort raft;
     HostPort metrics;
@@ -174,6 +183,14 @@ public enum Setting {
 
   private static String millis(Duration d) {
     return d.toMillis() + "ms";
+  }
+
+  static boolean bool(String v) {
+    return switch (v) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("not true or false");
+    };
   }
 
   static long number(String v) {
