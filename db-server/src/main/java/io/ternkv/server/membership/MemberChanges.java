@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * Membership changes as an operator asks for them, on the leader: checks that a change is safe,
  * runs one at a time, and chains the steps of a join.
  *
- * <p>A join: the node (started with {@code --join}) becomes a non-voting member and receives the
- * log or a snapshot; once it has applied everything committed when it became one (asked over its
- * client port, which also proves that address right), it is promoted to voter. Waiting for apply,
+ * <p>A join: the node (started with {@code --join}) must answer at the client address given, as
+ * the id given and not yet in a group; it becomes a non-voting member and receives the log or a
+ * snapshot; once it has applied everything committed when it became one (asked over its client
+ * port too), it is promoted to voter. Waiting for apply,
  * not just for the log, matters: a voter that has not applied would hold up every WRITE_ALL write.
  * A join cut short (deadline, leader change) leaves a non-voting member; {@code add} with the same
  * addresses finishes it, {@code remove} abandons it, and until then no other change is accepted.
@@ -110,7 +111,7 @@ public final class MemberChanges {
                   id + " is already joining as " + joining.get() + "; remove it first to use other addresses");
             }
             LOG.info("{}: finishing the join of {}", nodeId, member);
-            listening = CompletableFuture.completedFuture(null);
+            listening = JoiningNode.checkReady(member, giveUp);
           } else {
             refuseUnfinishedJoin(c, id);
             for (MemberSpec m : c.all()) {
@@ -121,10 +122,11 @@ public final class MemberChanges {
               }
             }
             LOG.info("{}: adding {} as a non-voting member", nodeId, member);
-            listening = membership.addNonVoter(member);
+            listening =
+                JoiningNode.checkReady(member, giveUp).thenCompose(v -> membership.addNonVoter(member));
           }
           return listening
-              .thenCompose(v -> CatchUp.await(member, raft.status().commitIndex(), giveUp))
+              .thenCompose(v -> JoiningNode.awaitApplied(member, raft.status().commitIndex(), giveUp))
               .thenCompose(
                   applied -> {
                     if (System.nanoTime() >= giveUp) {

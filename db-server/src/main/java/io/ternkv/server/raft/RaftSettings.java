@@ -25,6 +25,9 @@ final class RaftSettings {
           RaftServerConfigKeys.Rpc.TIMEOUT_MAX_KEY,
           RaftServerConfigKeys.Log.UNSAFE_FLUSH_ENABLED_KEY);
 
+  /** Shortest time a node being added may go without answering the leader. */
+  static final long STAGING_TIMEOUT_MIN_MS = 15_000;
+
   private RaftSettings() {}
 
   static RaftProperties of(ServerConfig config) {
@@ -50,6 +53,12 @@ final class RaftSettings {
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(config.snapshotThreshold(), 1024));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
+
+    // A node being added is dropped when it has not answered the leader for this long. Ratis's
+    // default, 3 election timeouts, fails joins of nodes still warming up or installing a snapshot
+    // on a busy machine (seen); an unreachable node is caught before, over its client port.
+    RaftServerConfigKeys.setStagingTimeout(
+        p, millis(Math.max(STAGING_TIMEOUT_MIN_MS, 20 * config.electionTimeoutMax().toMillis())));
 
     // Largest entry is bounded by the appender buffer (4 MiB); messages need 1 MiB more.
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("5MB"));
