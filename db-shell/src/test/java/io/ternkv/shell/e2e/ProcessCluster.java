@@ -1,8 +1,8 @@
 package io.ternkv.shell.e2e;
 
+import io.ternkv.server.HostPort;
 import io.ternkv.server.LocalCluster;
 import io.ternkv.server.MemberSpec;
-import io.ternkv.server.HostPort;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,34 +14,60 @@ import java.util.concurrent.TimeUnit;
 /**
  * Real {@code tern server} processes on loopback, started with this JVM's class path: what an
  * operator runs, minus the machines. Each node logs to {@code DATA_DIR/<id>.log}. Nodes can be
- * killed with SIGKILL and restarted on the same data.
+ * killed with SIGKILL and restarted on the same data; more can be started with {@code --join} to
+ * be added to the running cluster.
  */
 final class ProcessCluster implements AutoCloseable {
   private final Path dir;
-  private final List<MemberSpec> members;
-  private final Process[] processes;
+  /** The initial members, then nodes started to join; index = node number - 1. */
+  private final List<MemberSpec> members = new ArrayList<>();
+  private final int initial;
+  private final List<String> extraArgs;
+  private final List<Process> processes = new ArrayList<>();
 
   ProcessCluster(Path dir, int nodes) throws IOException {
-    this.dir = dir;
-    int[] ports = LocalCluster.freePorts(2 * nodes);
-    List<MemberSpec> list = new ArrayList<>();
-    for (int i = 0; i < nodes; i++) {
-      list.add(
-          new MemberSpec(
-              "n" + (i + 1),
-              new HostPort("127.0.0.1", ports[2 * i]),
-              new HostPort("127.0.0.1", ports[2 * i + 1])));
-    }
-    this.members = List.copyOf(list);
-    this.processes = new Process[nodes];
+    this(dir, nodes, List.of());
   }
 
+  /** @param extraArgs flags given to every node, e.g. {@code --snapshot-threshold 100} */
+  ProcessCluster(Path dir, int nodes, List<String> extraArgs) throws IOException {
+    this.dir = dir;
+    this.initial = nodes;
+    this.extraArgs = List.copyOf(extraArgs);
+    for (int i = 0; i < nodes; i++) {
+      members.add(newMember());
+    }
+  }
+
+  private MemberSpec newMember() throws IOException {
+    int[] ports = LocalCluster.freePorts(2);
+    processes.add(null);
+    return new MemberSpec(
+        "n" + (members.size() + 1),
+        new HostPort("127.0.0.1", ports[0]),
+        new HostPort("127.0.0.1", ports[1]));
+  }
+
+  /** Client addresses of the initial members. */
   List<String> endpoints() {
-    return members.stream().map(m -> m.clientAddress().toString()).toList();
+    return members.subList(0, initial).stream().map(m -> m.clientAddress().toString()).toList();
   }
 
   String endpoint(int i) {
     return members.get(i).clientAddress().toString();
+  }
+
+  MemberSpec member(int i) {
+    return members.get(i);
+  }
+
+  String id(int i) {
+    return members.get(i).id();
+  }
+
+  /** Number of nodes started so far (running or not). */
+  int size() {
+    return members.size();
   }
 
   Path log(int i) {
@@ -49,52 +75,75 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   void start(int i) throws IOException {
-    if (processes[i] != null && processes[i].isAlive()) {
+    Process running = processes.get(i);
+    if (running != null && running.isAlive()) {
       return;
     }
+    MemberSpec m = members.get(i);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
+    List<String> cmd = new ArrayList<>();
+    cmd.addAll(
         List.of(
             java,
             "-Xmx256m",
+            // Tests run many JVMs on few cores: skip the optimising compiler, start faster.
+            "-XX:TieredStopAtLevel=1",
             "-cp",
             System.getProperty("java.class.path"),
             "io.ternkv.shell.Tern",
             "server",
             "--id",
-            members.get(i).id(),
+            m.id(),
             "--data-dir",
-            dir.resolve(members.get(i).id()).toString(),
-            "--members",
-            String.join(",", members.stream().map(MemberSpec::toString).toList()));
+            dir.resolve(m.id()).toString()));
+    if (i < initial) {
+      cmd.addAll(
+          List.of("--members", String.join(",", members.subList(0, initial).stream().map(MemberSpec::toString).toList())));
+    } else {
+      cmd.addAll(List.of("--join", "--members", m.toString()));
+    }
+    cmd.addAll(extraArgs);
     Files.createDirectories(dir);
     File log = log(i).toFile();
-    processes[i] =
+    processes.set(
+        i,
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
-            .start();
+            .start());
   }
 
   void startAll() throws IOException {
-    for (int i = 0; i < processes.length; i++) {
+    for (int i = 0; i < initial; i++) {
       start(i);
     }
   }
 
+  /**
+   * Starts one more node with {@code --join}: it waits until a {@code member add} adds it.
+   *
+   * @return its index
+   */
+  int startJoining() throws IOException {
+    members.add(newMember());
+    int i = members.size() - 1;
+    start(i);
+    return i;
+  }
+
   /** SIGKILL: no shutdown hook runs, nothing is flushed that was not already. */
   void kill9(int i) throws InterruptedException {
-    Process p = processes[i];
+    Process p = processes.get(i);
     if (p != null) {
       p.destroyForcibly();
       p.waitFor(30, TimeUnit.SECONDS);
-      processes[i] = null;
+      processes.set(i, null);
     }
   }
 
   /** SIGTERM and wait for a clean exit; returns the exit code. */
   int terminate(int i) throws InterruptedException {
-    Process p = processes[i];
+    Process p = processes.get(i);
     if (p == null) {
       return 0;
     }
@@ -102,10 +151,10 @@ final class ProcessCluster implements AutoCloseable {
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       p.waitFor(10, TimeUnit.SECONDS);
-      processes[i] = null;
+      processes.set(i, null);
       return -1;
     }
-    processes[i] = null;
+    processes.set(i, null);
     return p.exitValue();
   }
 
