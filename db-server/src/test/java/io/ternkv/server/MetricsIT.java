@@ -157,6 +157,10 @@ class MetricsIT {
     assertEquals(1, after.value("tern_raft_is_leader", Map.of()));
     assertEquals(1, after.value("tern_raft_has_leader", Map.of()));
     assertTrue(after.value("tern_raft_leader_changes_total", Map.of()) >= 1);
+    assertTrue(after.value("tern_raft_last_index", Map.of()) >= lastIndex);
+    assertEquals(1, after.value("tern_raft_voter", Map.of()));
+    assertTrue(after.value("tern_raft_follower_lag_max", Map.of()) >= 0);
+    assertTrue(after.value("tern_store_bytes", Map.of()) > 0);
     assertEquals(5, after.delta(before, "tern_apply_seconds_count", Map.of("command", "put")));
   }
 
@@ -167,6 +171,8 @@ class MetricsIT {
     Scrape s = scrape(follower);
     assertEquals(0, s.value("tern_raft_is_leader", Map.of()));
     assertEquals(1, s.value("tern_raft_has_leader", Map.of()));
+    assertEquals(1, s.value("tern_raft_voter", Map.of()));
+    assertEquals(0, s.value("tern_raft_follower_lag_max", Map.of()), "only the leader reports lag");
     assertTrue(s.value("tern_raft_leader_changes_total", Map.of()) >= 1);
     assertEquals(cluster.config(follower).nodeId(), s.labelValues("tern_raft_term", "node").get(0));
   }

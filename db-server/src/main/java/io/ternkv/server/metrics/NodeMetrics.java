@@ -37,9 +37,10 @@ import java.util.function.ToDoubleFunction;
  *       {@code code}; {@code tern_kv_requests_seconds}: calls with a consistency level, by {@code
  *       method}, {@code consistency} and {@code code} (see {@link RequestMetrics}).
  *   <li>{@code tern_raft_term}, {@code tern_raft_commit_index}, {@code tern_raft_applied_index},
- *       {@code tern_raft_snapshot_index}, {@code tern_raft_has_leader}, {@code
- *       tern_raft_is_leader} (gauges, read from the node's status at each scrape) and {@code
- *       tern_raft_leader_changes_total}.
+ *       {@code tern_raft_last_index}, {@code tern_raft_snapshot_index}, {@code
+ *       tern_raft_has_leader}, {@code tern_raft_is_leader}, {@code tern_raft_voter}, {@code
+ *       tern_raft_follower_lag_max}, {@code tern_store_bytes} (gauges, read from the node's status
+ *       at each scrape) and {@code tern_raft_leader_changes_total}.
  *   <li>{@code tern_apply_seconds} (histogram): applying one log command, by {@code command}.
  *   <li>{@code tern_snapshot_size_bytes} (count and sum: snapshots this node wrote and their
  *       bytes), {@code tern_snapshot_duration_seconds}, {@code tern_snapshots_installed_total}
@@ -150,6 +151,19 @@ public final class NodeMetrics implements RaftEvents, AutoCloseable {
     gauge("tern.raft.snapshot.index", "Index of the latest snapshot, -1 without one", NodeStatus::snapshotIndex);
     gauge("tern.raft.has.leader", "1 when this node knows a leader", s -> s.leaderId() == null ? 0 : 1);
     gauge("tern.raft.is.leader", "1 when this node is the leader", s -> "LEADER".equals(s.role()) ? 1 : 0);
+    gauge("tern.raft.last.index", "Index of the last entry in this node's log", NodeStatus::lastIndex);
+    gauge(
+        "tern.raft.voter",
+        "1 when this node votes; 0 while it joins (learner) or once removed",
+        s -> switch (s.role()) {
+          case "LEADER", "FOLLOWER", "CANDIDATE" -> 1;
+          default -> 0;
+        });
+    gauge(
+        "tern.raft.follower.lag.max",
+        "On the leader, the most log entries any other member is missing; 0 elsewhere",
+        s -> s.followers().stream().mapToLong(f -> f.lag()).max().orElse(0));
+    gauge("tern.store.bytes", "Size of the store file on disk", NodeStatus::dataBytes);
     FunctionCounter.builder("tern.snapshots.installed", this, m -> m.read(NodeStatus::snapshotsInstalled))
         .description("Snapshots received from a leader and installed since start")
         .register(registry);
