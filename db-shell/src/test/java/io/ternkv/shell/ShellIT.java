@@ -476,6 +476,40 @@ class ShellIT {
   }
 
   @Test
+  void membershipCommandsRefuseMalformedAndUnsafeRequests() throws Exception {
+    String leader = leaderId();
+    Run r =
+        pipe(
+            String.join(
+                "\n",
+                "member",
+                "member add n4 127.0.0.1:1",
+                "member add n4 127.0.0.1:1/127.0.0.1:2 --timeout soon",
+                "member add n/4 127.0.0.1:1/127.0.0.1:2",
+                "member add n1 127.0.0.1:1/127.0.0.1:2",
+                "member remove n9",
+                "leader move n2",
+                "leader transfer n9",
+                "leader transfer " + leader),
+            "table");
+    assertEquals(1, r.status());
+    String usage = Pattern.quote(MemberCommands.MEMBER_USAGE);
+    assertLines(
+        r.errLines(),
+        List.of(
+            "connected to .*",
+            "error: member: name a subcommand; usage: " + usage,
+            "error: member: '127.0.0.1:1' is not CLIENT_HOST:PORT/RAFT_HOST:PORT; usage: " + usage,
+            Pattern.quote("error: member: --timeout 'soon' is not a duration (e.g. 30s, 5m)"),
+            "error: node id 'n/4' must be 1-64 letters, digits, '-' or '_'",
+            "error: .*FAILED_PRECONDITION n1 is already a voter: .*",
+            "error: .*FAILED_PRECONDITION n9 is not a member; members: n1, n2, n3",
+            "error: leader: usage: leader transfer ID",
+            "error: .*FAILED_PRECONDITION n9 is not a member; members: n1, n2, n3"));
+    assertEquals("leader is now " + leader + "\n", r.out(), "a transfer to the leader itself changes nothing");
+  }
+
+  @Test
   void failedCommandsGiveOneLineErrorsAndNonZeroStatus() throws Exception {
     Run r = pipe("put\nget \"\"\nfrobnicate\nscan --limit x\nimport /no/such/file.jsonl\nget ok/after-errors --consistency stale\n", "table");
     assertEquals(1, r.status());
