@@ -155,7 +155,10 @@ public final class LocalCluster implements AutoCloseable {
     return nodes[i];
   }
 
-  /** Stops node {@code i}, keeping its data (no-op when stopped). */
+  /**
+   * Stops node {@code i} cleanly, keeping its data (no-op when stopped); a leader first hands
+   * leadership over, as on SIGTERM.
+   */
   public void stopNode(int i) {
     TernServer n;
     synchronized (this) {
@@ -200,8 +203,15 @@ public final class LocalCluster implements AutoCloseable {
     // Each Ratis server takes about a second to stop; stop them together.
     List<CompletableFuture<Void>> stopping = new ArrayList<>();
     for (int i = 0; i < nodes.length; i++) {
-      int n = i;
-      stopping.add(CompletableFuture.runAsync(() -> stopNode(n)));
+      TernServer n;
+      synchronized (this) {
+        n = nodes[i];
+        nodes[i] = null;
+      }
+      if (n != null) {
+        // All stop together: a leader handing over would only wait for nodes that stop too.
+        stopping.add(CompletableFuture.runAsync(n::closeWithoutHandOff));
+      }
     }
     CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new)).join();
     if (temporary) {

@@ -185,23 +185,25 @@ public final class TernServer implements AutoCloseable {
 
   /**
    * On the leader, moves leadership to another voter before stopping, so that clients wait for a
-   * hand-over rather than for an election timeout. Gives up after five election timeouts.
+   * hand-over rather than for an election timeout. Only a voter that answered within an election
+   * timeout is asked (one that stopped would not take over), and the hand-over is given up after
+   * two election timeouts.
    */
   private void handOffLeadership() {
     try {
       if (!raft.isReadyLeader()) {
         return;
       }
-      java.time.Duration timeout = config.electionTimeoutMax().multipliedBy(5);
+      java.time.Duration timeout = config.electionTimeoutMax().multipliedBy(2);
       Optional<String> to =
           raft.membership()
-              .handOffLeadership(timeout)
+              .handOffLeadership(config.electionTimeoutMax(), timeout)
               .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
       if (to.isPresent()) {
         handedLeadershipTo = to.get();
         LOG.info("{}: handed leadership to {} before stopping", config.nodeId(), to.get());
       } else {
-        LOG.info("{}: no voter took over leadership; the others will elect a leader", config.nodeId());
+        LOG.info("{}: stopping without handing leadership over (no other voter answers, or none took over in time)", config.nodeId());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -297,13 +299,28 @@ public final class TernServer implements AutoCloseable {
    */
   @Override
   public void close() {
+    close(true);
+  }
+
+  /**
+   * {@link #close} without handing leadership over: for stopping every node of a cluster at once
+   * (as {@link LocalCluster#close} does), where a hand-over would only wait for nodes that are
+   * stopping too.
+   */
+  public void closeWithoutHandOff() {
+    close(false);
+  }
+
+  private void close(boolean handOff) {
     if (closed) {
       return;
     }
     closed = true;
     LOG.info("{}: shutting down", config.nodeId());
     health.close();
-    handOffLeadership();
+    if (handOff) {
+      handOffLeadership();
+    }
     // Watch streams never end by themselves: end them first (clients resume elsewhere), so the
     // graceful shutdown below only waits for unary calls.
     watches.close();

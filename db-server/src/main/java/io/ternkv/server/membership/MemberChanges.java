@@ -50,6 +50,7 @@ public final class MemberChanges {
   private final RaftNode raft;
   private final Membership membership;
   private final Duration transferTimeout;
+  private final Duration electionTimeoutMax;
   /** The change running on this node, or null. */
   private final AtomicReference<String> running = new AtomicReference<>();
 
@@ -62,6 +63,7 @@ public final class MemberChanges {
     this.raft = raft;
     this.membership = raft.membership();
     this.transferTimeout = electionTimeoutMax.multipliedBy(5);
+    this.electionTimeoutMax = electionTimeoutMax;
   }
 
   /**
@@ -170,7 +172,7 @@ public final class MemberChanges {
           if (id.equals(nodeId)) {
             String successor =
                 membership
-                    .successor(transferTimeout.toMillis())
+                    .successor(electionTimeoutMax.toMillis())
                     .orElseThrow(
                         () ->
                             new UnavailableException(

@@ -230,11 +230,12 @@ public final class Membership {
 
   /**
    * Hands leadership to the voter that has most of the log, for a clean stop: completes with its
-   * id once it leads, or empty when this node does not lead, no other voter answers, or it did not
-   * take over within {@code timeout} (the node then stops anyway and the others elect a leader).
+   * id once it leads, or empty when this node does not lead, no other voter answered within {@code
+   * recent}, or none took over within {@code timeout} (the node then stops anyway and the others
+   * elect a leader).
    */
-  public CompletableFuture<Optional<String>> handOffLeadership(Duration timeout) {
-    Optional<String> successor = successor(timeout.toMillis());
+  public CompletableFuture<Optional<String>> handOffLeadership(Duration recent, Duration timeout) {
+    Optional<String> successor = successor(recent.toMillis());
     if (successor.isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
