@@ -79,7 +79,7 @@ class MembershipIT {
   }
 
   @Test
-  void joiningNodeCatchesUpFromSnapshotVotesLeadsAndLeaves() throws Exception {
+  void joiningNodeCatchesUpFromSnapshotVotesRestartsLeadsAndLeaves() throws Exception {
     UnaryOperator<ServerConfig.Builder> smallLog = b -> b.snapshotThreshold(40).logSegmentBytes(4096);
     try (LocalCluster cluster = LocalCluster.builder().nodes(3).configure(smallLog).start();
         TernClient client = client(cluster.endpoints())) {
@@ -107,6 +107,22 @@ class MembershipIT {
         FollowerProgress p4 = leader.follower("n4").orElseThrow(() -> new AssertionError(leader.toString()));
         assertTrue(p4.voter() && p4.matchIndex() > 0, p4.toString());
         assertTrue(leader.dataBytes() > 0 && !leader.uptime().isZero(), leader.toString());
+
+        // Restarted with the same configuration (join still set), it is a voter from its log.
+        n4.close();
+        client.put("while/n4/down", "1");
+        n4 = TernServer.start(n4.config());
+        TernServer restarted = n4;
+        await(
+            "n4 is back as a follower with the write it missed",
+            () -> {
+              try {
+                return atN4.status(restarted.clientAddress().toString()).role() == Role.FOLLOWER
+                    && atN4.get("while/n4/down", ReadConsistency.STALE).isPresent();
+              } catch (TernException e) {
+                return false; // still starting
+              }
+            });
 
         assertEquals("n4", client.transferLeadership("n4"));
         assertEquals(Role.LEADER, atN4.status(n4.clientAddress().toString()).role());
