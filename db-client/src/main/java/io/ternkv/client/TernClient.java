@@ -410,6 +410,28 @@ public final class TernClient implements AutoCloseable {
     return new Watch(caller, options, listener);
   }
 
+  /**
+   * Backs up the node this client talks to (the leader, once found) into {@code file}: an
+   * online, consistent snapshot of its data at one revision, streamed while writes go on. The
+   * file appears only when complete and checked (SHA-256 and length as the node sent them); it
+   * replaces an existing file. {@code tern restore} turns it into a new node's data directory.
+   *
+   * <p>Blocks until done; there is no timeout (a large store takes as long as it takes), but
+   * interrupting the thread cancels it.
+   *
+   * @param progress hears the bytes written so far, after each chunk
+   * @return what was backed up
+   * @throws TernException when the node refuses or fails ({@link ErrorCode#RESOURCE_EXHAUSTED}:
+   *     it runs too many backups), {@link ErrorCode#CANCELLED} when interrupted, {@link
+   *     ErrorCode#DATA_LOSS} when the bytes arrived damaged
+   * @throws java.io.UncheckedIOException when the file cannot be written
+   */
+  public BackupResult backup(java.nio.file.Path file, BackupProgress progress) {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(progress, "progress");
+    return Backups.run(caller, file, progress);
+  }
+
   // ---- transactions
 
   /**

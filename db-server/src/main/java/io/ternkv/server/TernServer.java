@@ -9,6 +9,7 @@ import io.ternkv.server.grpc.ClusterService;
 import io.ternkv.server.grpc.HealthReporter;
 import io.ternkv.server.grpc.KvService;
 import io.ternkv.server.grpc.LeaseService;
+import io.ternkv.server.grpc.MaintenanceService;
 import io.ternkv.server.grpc.WatchService;
 import io.ternkv.server.history.AutoCompactor;
 import io.ternkv.server.lease.LeaseKeeper;
@@ -137,6 +138,7 @@ public final class TernServer implements AutoCloseable {
               .addService(new ClusterService(config.nodeId(), raft))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
               .addService(watches)
+              .addService(new MaintenanceService(config.nodeId(), raft))
               .addService(health.service())
               .addService(ProtoReflectionServiceV1.newInstance())
               .addService(reflectionV1Alpha())

@@ -9,6 +9,7 @@ import io.ternkv.server.storage.KvStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -85,7 +86,7 @@ public final class RaftNode implements AutoCloseable {
     this.stateMachine =
         new KvStateMachine(
             config.nodeId(),
-            config.dataDir().resolve("state").resolve("kv.mv.db"),
+            storeFile(config),
             config.storeCommitWrites(),
             config.storeCommitInterval().toNanos(),
             readExecutor,
@@ -98,6 +99,60 @@ public final class RaftNode implements AutoCloseable {
             .setProperties(RaftSettings.of(config))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
+  }
+
+  /** Where a node keeps its store file. */
+  public static Path storeFile(ServerConfig config) {
+    return config.dataDir().resolve("state").resolve("kv.mv.db");
+  }
+
+  /**
+   * The term of a seeded snapshot. Not 0: Ratis takes a voter whose last entry has term 0 for one
+   * with an empty log and refuses to count its vote (LeaderElection.nonEmptyLog), so a cluster
+   * seeded at term 0 could never elect a leader.
+   */
+  public static final long SEED_TERM = 1;
+
+  /** Writes a snapshot's bytes to a stream. */
+  @FunctionalInterface
+  public interface SnapshotWriter {
+    void writeTo(java.io.OutputStream out) throws IOException;
+  }
+
+  /**
+   * Prepares a new node's Raft storage so that it starts from a snapshot at ({@link
+   * #SEED_TERM}, {@code index}) instead of an empty log: formats the group's storage and installs
+   * the snapshot as Ratis's latest. A node started on it resumes the log after {@code index}, so
+   * log indexes (and the lease ids derived from them) keep growing past those in the snapshot.
+   *
+   * @throws IOException when the storage cannot be written
+   */
+  public static void seedFromSnapshot(ServerConfig config, long index, SnapshotWriter snapshot)
+      throws IOException {
+    java.io.File groupDir =
+        config.dataDir().resolve("raft").resolve(DEFAULT_GROUP.getUuid().toString()).toFile();
+    java.nio.file.Files.createDirectories(groupDir.toPath());
+    try (RaftStorage storage =
+        RaftStorage.newBuilder()
+            .setDirectory(groupDir)
+            .setOption(RaftStorage.StartupOption.FORMAT)
+            .setStorageFreeSpaceMin(org.apache.ratis.util.SizeInBytes.valueOf(0))
+            .build()) {
+      storage.initialize();
+      org.apache.ratis.statemachine.impl.SimpleStateMachineStorage snapshots =
+          new org.apache.ratis.statemachine.impl.SimpleStateMachineStorage();
+      snapshots.init(storage);
+      java.io.File target = snapshots.getSnapshotFile(SEED_TERM, index);
+      Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
+      try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(tmp)) {
+        snapshot.writeTo(out);
+      }
+      try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+      java.nio.file.Files.move(tmp, target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      org.apache.ratis.util.MD5FileUtil.computeAndSaveMd5ForFile(target);
+    }
   }
 
   /**
