@@ -140,8 +140,9 @@ public final class Lock {
    *
    * @return true when the lock is now held; false when another session was first (this attempt's
    *     key is removed by then)
-   * @throws TernException, IllegalStateException as {@link #lock()}; also when the key of a refused
-   *     attempt could not be removed (it then stays until the session ends)
+   * @throws IllegalStateException as {@link #lock()}
+   * @throws TernException as {@link #lock()}; also when the key of a refused attempt could not be
+   *     removed (it then stays until the session ends)
    */
   public boolean tryLock() {
     return tryLock(Duration.ZERO);
@@ -153,7 +154,8 @@ public final class Lock {
    * @param timeout how long the whole attempt may take; zero or negative: {@link #tryLock()}
    * @return true when the lock is now held; false when the timeout passed first (this attempt's key
    *     is removed by then, so it does not hold up anyone)
-   * @throws TernException, IllegalStateException as {@link #tryLock()}
+   * @throws IllegalStateException as {@link #lock()}
+   * @throws TernException as {@link #tryLock()}
    */
   public boolean tryLock(Duration timeout) {
     return Blocking.await(tryLockAsync(timeout));

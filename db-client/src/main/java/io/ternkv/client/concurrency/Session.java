@@ -93,7 +93,10 @@ public final class Session implements AutoCloseable {
     this.keepAlive = client.keepAlive(lease);
   }
 
-  /** Starts looking at the keep-alive; outside the constructor so no check sees a half-built session. */
+  /**
+   * Starts looking at the keep-alive; outside the constructor so no check sees a half-built
+   * session.
+   */
   private Session startMonitor() {
     Duration period = lease.ttl().dividedBy(6);
     if (period.compareTo(MAX_CHECK_PERIOD) > 0) {
@@ -144,7 +147,9 @@ public final class Session implements AutoCloseable {
   public static CompletableFuture<Session> openAsync(TernClient client, Duration ttl) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(ttl, "ttl");
-    return client.leaseGrantAsync(ttl).thenApply(lease -> new Session(client, lease).startMonitor());
+    return client
+        .leaseGrantAsync(ttl)
+        .thenApply(lease -> new Session(client, lease).startMonitor());
   }
 
   /** The client this session's recipes talk through. */
