@@ -56,6 +56,10 @@ import java.util.regex.Pattern;
  * <p>Threading: immutable configuration, thread-safe, {@link AutoCloseable}.
  */
 public final class TernClient implements AutoCloseable {
+  /** Keep-alives running on this client's timer, told when the client closes. */
+  private final java.util.Set<KeepAlive> keepAlives =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** Request timeout by default, covering every retry of one call. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
@@ -599,7 +603,10 @@ public final class TernClient implements AutoCloseable {
    */
   public KeepAlive keepAlive(Lease lease) {
     Objects.requireNonNull(lease, "lease");
-    return new KeepAlive(this, lease, caller.timer());
+    KeepAlive k = new KeepAlive(this, lease, caller.timer());
+    keepAlives.add(k);
+    k.stopped().whenComplete((why, error) -> keepAlives.remove(k));
+    return k;
   }
 
   /**
@@ -682,6 +689,9 @@ public final class TernClient implements AutoCloseable {
   /** Closes the connections; calls after this fail with {@link IllegalStateException}. */
   @Override
   public void close() {
+    for (KeepAlive k : keepAlives) {
+      k.clientClosed();
+    }
     caller.close();
   }
 
