@@ -104,7 +104,7 @@ class ServerCommandTest {
     PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
     assertEquals(2, Tern.run(new String[0], new PrintStream(new ByteArrayOutputStream()), e));
     java.util.List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
-    assertEquals("error: name a command (shell, server, demo); see tern --help", lines.get(0));
+    assertEquals("error: name a command (shell, server, demo, restore); see tern --help", lines.get(0));
     assertEquals(1, lines.stream().filter(l -> l.startsWith("error")).count(), err.toString(StandardCharsets.UTF_8));
     assertTrue(lines.get(1).startsWith("Usage: tern"), err.toString(StandardCharsets.UTF_8));
   }
