@@ -73,6 +73,14 @@ public final class NodeTls implements AutoCloseable {
     this.requireClientCert = requireClientCert;
     this.peerKeys = peerKeys;
     this.peerCa = peerCa;
+    if (clientCa != null) {
+      clientCa.reportRefusalsTo(m -> LOG.warn("{}: refused a client certificate from {}", nodeId, m));
+    }
+    if (peerCa != null) {
+      // Anyone reaching the Raft port without a certificate from the peer CA: a misconfigured
+      // node, or someone trying to join or disturb the group.
+      peerCa.reportRefusalsTo(m -> LOG.warn("{}: refused a Raft peer certificate from {}", nodeId, m));
+    }
     if (clientKeys == null && peerKeys == null) {
       this.watcher = null;
     } else {

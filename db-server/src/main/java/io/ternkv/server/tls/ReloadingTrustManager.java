@@ -23,8 +23,13 @@ import javax.net.ssl.X509ExtendedTrustManager;
 public final class ReloadingTrustManager extends X509ExtendedTrustManager {
   private record Material(X509ExtendedTrustManager delegate, FileStamp stamp) {}
 
+  /** At most one refusal report per this many nanoseconds, so a peer retrying does not flood the log. */
+  private static final long REPORT_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
   private final Path caFile;
   private volatile Material current;
+  private volatile java.util.function.Consumer<String> refusals = s -> {};
+  private final java.util.concurrent.atomic.AtomicLong lastReport = new java.util.concurrent.atomic.AtomicLong();
 
   private ReloadingTrustManager(Path caFile, Material first) {
     this.caFile = caFile;
@@ -76,6 +81,27 @@ public final class ReloadingTrustManager extends X509ExtendedTrustManager {
     return true;
   }
 
+  /**
+   * Tells {@code report} about refused client certificates (subject, issuer and why), at most once
+   * every ten seconds.
+   */
+  public void reportRefusalsTo(java.util.function.Consumer<String> report) {
+    this.refusals = report;
+  }
+
+  private CertificateException refused(X509Certificate[] chain, CertificateException e) {
+    long now = System.nanoTime();
+    long last = lastReport.get();
+    if ((last == 0 || now - last >= REPORT_EVERY_NANOS) && lastReport.compareAndSet(last, now == 0 ? 1 : now)) {
+      String who =
+          chain == null || chain.length == 0
+              ? "an empty certificate chain"
+              : chain[0].getSubjectX500Principal().getName() + " issued by " + chain[0].getIssuerX500Principal().getName();
+      refusals.accept(who + ": " + e.getMessage());
+    }
+    return e;
+  }
+
   private X509ExtendedTrustManager d() {
     return current.delegate();
   }
@@ -83,7 +109,11 @@ public final class ReloadingTrustManager extends X509ExtendedTrustManager {
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    d().checkClientTrusted(chain, authType, socket);
+    try {
+      d().checkClientTrusted(chain, authType, socket);
+    } catch (CertificateException e) {
+      throw refused(chain, e);
+    }
   }
 
   @Override
@@ -95,7 +125,11 @@ public final class ReloadingTrustManager extends X509ExtendedTrustManager {
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    d().checkClientTrusted(chain, authType, engine);
+    try {
+      d().checkClientTrusted(chain, authType, engine);
+    } catch (CertificateException e) {
+      throw refused(chain, e);
+    }
   }
 
   @Override
@@ -106,7 +140,11 @@ public final class ReloadingTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    d().checkClientTrusted(chain, authType);
+    try {
+      d().checkClientTrusted(chain, authType);
+    } catch (CertificateException e) {
+      throw refused(chain, e);
+    }
   }
 
   @Override
