@@ -25,6 +25,7 @@ import io.ternkv.proto.v1.StatusResponse;
 import io.ternkv.proto.v1.WriteId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,7 +76,7 @@ public final class TernClient implements AutoCloseable {
   private final AtomicLong lastSeenIndex = new AtomicLong();
 
   private TernClient(Builder b) {
-    this.caller = new Caller(b.endpoints, b.requestTimeout, b.backoffMin, b.backoffMax);
+    this.caller = new Caller(b.endpoints, b.requestTimeout, b.backoffMin, b.backoffMax, b.tls);
     UUID id = UUID.randomUUID();
     this.clientId =
         ByteBuffer.allocate(16)
@@ -753,8 +754,33 @@ public final class TernClient implements AutoCloseable {
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration backoffMin = DEFAULT_BACKOFF_MIN;
     private Duration backoffMax = DEFAULT_BACKOFF_MAX;
+    private Path tlsCa;
+    private Path tlsCert;
+    private Path tlsKey;
+    private io.ternkv.client.internal.ClientTls tls;
 
     private Builder() {}
+
+    /**
+     * Connects over TLS (1.2 or 1.3), trusting node certificates signed by the CA certificates
+     * in {@code caFile} (PEM); null (the default) connects in plaintext. A node's certificate must
+     * name the address the client connects to. A client that speaks TLS to a plaintext node, or
+     * plaintext to a TLS node, fails with {@link TransportSecurityException} at once.
+     */
+    public Builder tls(Path caFile) {
+      this.tlsCa = caFile;
+      return this;
+    }
+
+    /**
+     * Presents this certificate (PEM, leaf first) and its private key (unencrypted PKCS#8 PEM) to
+     * nodes that ask for one ({@code tern server --client-cert-auth}); needs {@link #tls}.
+     */
+    public Builder tlsClientCertificate(Path certFile, Path keyFile) {
+      this.tlsCert = certFile;
+      this.tlsKey = keyFile;
+      return this;
+    }
 
     /** Client addresses ({@code host:port}) of some or all nodes; at least one. */
     public Builder endpoints(String... endpoints) {
@@ -797,6 +823,13 @@ public final class TernClient implements AutoCloseable {
           || backoffMax.compareTo(backoffMin) < 0) {
         throw new IllegalArgumentException("retryBackoff: initial must be positive and max >= initial");
       }
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw new IllegalArgumentException("tlsClientCertificate: give both the certificate and the key");
+      }
+      if (tlsCert != null && tlsCa == null) {
+        throw new IllegalArgumentException("tlsClientCertificate needs tls(caFile): a client certificate is only sent over TLS");
+      }
+      tls = tlsCa == null ? null : io.ternkv.client.internal.ClientTls.load(tlsCa, tlsCert, tlsKey);
       return new TernClient(this);
     }
 

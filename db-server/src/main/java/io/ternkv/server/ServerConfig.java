@@ -1,6 +1,7 @@
 package io.ternkv.server;
 
 import io.ternkv.server.apply.RequestLimits;
+import io.ternkv.server.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -47,6 +48,9 @@ public final class ServerConfig {
   private final long storeCommitWrites;
   private final Duration storeCommitInterval;
   private final HostPort metricsAddress;
+  private final TlsFiles clientTls;
+  private final boolean clientCertAuth;
+  private final TlsFiles peerTls;
 
   private ServerConfig(Builder b) {
     this.nodeId = b.nodeId;
@@ -63,6 +67,9 @@ public final class ServerConfig {
     this.storeCommitWrites = b.storeCommitWrites;
     this.storeCommitInterval = b.storeCommitInterval;
     this.metricsAddress = b.metricsAddress;
+    this.clientTls = b.clientTls;
+    this.clientCertAuth = b.clientCertAuth;
+    this.peerTls = b.peerTls;
   }
 
   /** A builder with the defaults. */
@@ -87,6 +94,9 @@ public final class ServerConfig {
     b.storeCommitWrites = storeCommitWrites;
     b.storeCommitInterval = storeCommitInterval;
     b.metricsAddress = metricsAddress;
+    b.clientTls = clientTls;
+    b.clientCertAuth = clientCertAuth;
+    b.peerTls = peerTls;
     return b;
   }
 
@@ -166,6 +176,24 @@ public final class ServerConfig {
     return Optional.ofNullable(metricsAddress);
   }
 
+  /**
+   * TLS on the client port: this node's certificate and key, and the CA that signs client
+   * certificates (and other nodes' client-port certificates); empty for plaintext.
+   */
+  public Optional<TlsFiles> clientTls() {
+    return Optional.ofNullable(clientTls);
+  }
+
+  /** Whether clients must present a certificate signed by the client port's CA. */
+  public boolean clientCertAuth() {
+    return clientCertAuth;
+  }
+
+  /** Mutual TLS on the Raft port: this node's peer certificate, key and the peer CA; empty for plaintext. */
+  public Optional<TlsFiles> peerTls() {
+    return Optional.ofNullable(peerTls);
+  }
+
   @Override
   public String toString() {
     return "id="
@@ -193,7 +221,11 @@ public final class ServerConfig {
         + " max-value-bytes="
         + limits.maxValueBytes()
         + " metrics="
-        + (metricsAddress == null ? "off" : metricsAddress);
+        + (metricsAddress == null ? "off" : metricsAddress)
+        + " client-tls="
+        + (clientTls == null ? "off" : clientCertAuth ? "on, client certificates required" : "on")
+        + " peer-tls="
+        + (peerTls == null ? "off" : "mutual");
   }
 
   /** Mutable builder; not thread-safe. */
@@ -212,8 +244,27 @@ public final class ServerConfig {
     private long storeCommitWrites = DEFAULT_STORE_COMMIT_WRITES;
     private Duration storeCommitInterval = DEFAULT_STORE_COMMIT_INTERVAL;
     private HostPort metricsAddress;
+    private TlsFiles clientTls;
+    private boolean clientCertAuth;
+    private TlsFiles peerTls;
 
     private Builder() {}
+
+    /**
+     * Serves clients over TLS with {@code files} (null, the default: plaintext). With {@code
+     * requireClientCert}, a client must present a certificate signed by {@code files.ca()}.
+     */
+    public Builder clientTls(TlsFiles files, boolean requireClientCert) {
+      this.clientTls = files;
+      this.clientCertAuth = requireClientCert;
+      return this;
+    }
+
+    /** Mutual TLS between peers with {@code files} (null, the default: plaintext); the CA is required. */
+    public Builder peerTls(TlsFiles files) {
+      this.peerTls = files;
+      return this;
+    }
 
     /**
      * Serves Prometheus metrics over HTTP on {@code address} (path {@code /metrics}), bound to
@@ -355,6 +406,13 @@ public final class ServerConfig {
       if (storeCommitWrites < 1 || storeCommitInterval == null || storeCommitInterval.toMillis() < 1) {
         throw new IllegalArgumentException(
             "store commit needs at least 1 write and an interval of at least 1 ms");
+      }
+      if (clientCertAuth && (clientTls == null || clientTls.ca() == null)) {
+        throw new IllegalArgumentException(
+            "client-cert-auth needs TLS on the client port with a CA (tls-cert, tls-key, tls-ca)");
+      }
+      if (peerTls != null && peerTls.ca() == null) {
+        throw new IllegalArgumentException("peer TLS needs the peer CA (peer-tls-ca)");
       }
       return new ServerConfig(this);
     }

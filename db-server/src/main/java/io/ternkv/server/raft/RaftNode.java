@@ -6,6 +6,7 @@ import io.ternkv.server.NotLeaderException;
 import io.ternkv.server.ServerConfig;
 import io.ternkv.server.UnavailableException;
 import io.ternkv.server.storage.KvStore;
+import io.ternkv.server.tls.NodeTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,7 @@ public final class RaftNode implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.ExecutorService readExecutor;
 
-  private RaftNode(ServerConfig config, RaftEvents events) throws IOException {
+  private RaftNode(ServerConfig config, RaftEvents events, NodeTls tls) throws IOException {
     this.config = config;
     List<RaftPeer> peers = new ArrayList<>();
     for (MemberSpec m : config.members()) {
@@ -97,6 +98,7 @@ public final class RaftNode implements AutoCloseable {
             .setGroup(group)
             .setStateMachine(stateMachine)
             .setProperties(RaftSettings.of(config))
+            .setParameters(RaftSettings.parameters(tls))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
   }
@@ -170,7 +172,16 @@ public final class RaftNode implements AutoCloseable {
    * @throws IOException when storage cannot be opened or the Raft port cannot be bound
    */
   public static RaftNode start(ServerConfig config, RaftEvents events) throws IOException {
-    RaftNode node = new RaftNode(config, events);
+    return start(config, events, NodeTls.NONE);
+  }
+
+  /**
+   * Starts the node with TLS on the Raft port when {@code tls} has peer certificates.
+   *
+   * @throws IOException when storage cannot be opened or the Raft port cannot be bound
+   */
+  public static RaftNode start(ServerConfig config, RaftEvents events, NodeTls tls) throws IOException {
+    RaftNode node = new RaftNode(config, events, tls);
     try {
       node.server.start();
     } catch (IOException | RuntimeException e) {

@@ -20,6 +20,8 @@ final class ProcessCluster implements AutoCloseable {
   private final Path dir;
   private final List<MemberSpec> members;
   private final Process[] processes;
+  /** More flags for node i's command line (e.g. TLS files); none by default. */
+  private java.util.function.IntFunction<List<String>> extraArgs = i -> List.of();
 
   ProcessCluster(Path dir, int nodes) throws IOException {
     this.dir = dir;
@@ -34,6 +36,22 @@ final class ProcessCluster implements AutoCloseable {
     }
     this.members = List.copyOf(list);
     this.processes = new Process[nodes];
+  }
+
+  /** Gives node i these extra flags from its next start on. */
+  ProcessCluster withArgs(java.util.function.IntFunction<List<String>> extraArgs) {
+    this.extraArgs = extraArgs;
+    return this;
+  }
+
+  /** The members list every node is started with. */
+  List<MemberSpec> members() {
+    return members;
+  }
+
+  /** Node i's process id (it must be running). */
+  long pid(int i) {
+    return processes[i].pid();
   }
 
   List<String> endpoints() {
@@ -54,7 +72,7 @@ final class ProcessCluster implements AutoCloseable {
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
-        List.of(
+        new ArrayList<>(List.of(
             java,
             "-Xmx256m",
             "-cp",
@@ -66,7 +84,8 @@ final class ProcessCluster implements AutoCloseable {
             "--data-dir",
             dir.resolve(members.get(i).id()).toString(),
             "--members",
-            String.join(",", members.stream().map(MemberSpec::toString).toList()));
+            String.join(",", members.stream().map(MemberSpec::toString).toList())));
+    cmd.addAll(extraArgs.apply(i));
     Files.createDirectories(dir);
     File log = log(i).toFile();
     processes[i] =
