@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * must hold exactly the same data. Rounds accumulate: each checks all earlier rounds' data too.
  */
 class DurabilityIT {
-  static final int ROUNDS = Integer.getInteger("robustness.durability.rounds", 3);
+  /** At least this many rounds; with {@code robustness.duration} set, rounds go on that long. */
+  static final int ROUNDS = 3;
   static final int WRITERS = 3;
 
   /** What writers did: key -> value for acknowledged and for maybe-applied writes. */
@@ -52,7 +53,8 @@ class DurabilityIT {
             TernClient.builder().endpoints(c.endpoints()).requestTimeout(Duration.ofSeconds(10)).build()) {
       c.startAll();
       Nemesis.awaitSoleLeader(c, admin, Duration.ofSeconds(60));
-      for (int round = 0; round < ROUNDS; round++) {
+      long end = System.nanoTime() + Robustness.duration(Duration.ZERO).toNanos();
+      for (int round = 0; round < ROUNDS || System.nanoTime() < end; round++) {
         int ackedBefore = acknowledged.size();
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> writers = new ArrayList<>();
@@ -64,7 +66,7 @@ class DurabilityIT {
           t.start();
           writers.add(t);
         }
-        Thread.sleep(1000 + random.nextInt(2000));
+        Thread.sleep(2000 + random.nextInt(3000));
         c.kill9All();
         stop.set(true);
         for (Thread t : writers) {

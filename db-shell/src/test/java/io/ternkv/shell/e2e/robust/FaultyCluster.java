@@ -161,6 +161,16 @@ final class FaultyCluster implements AutoCloseable {
     return processes[i] != null && processes[i].isAlive();
   }
 
+  /** The exit code of node {@code i} once its process ended by itself, waiting up to {@code timeout}. */
+  java.util.OptionalInt awaitExit(int i, Duration timeout) throws InterruptedException {
+    Process p = processes[i];
+    if (p != null && p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      note(id(i) + " exited with " + p.exitValue());
+      return java.util.OptionalInt.of(p.exitValue());
+    }
+    return java.util.OptionalInt.empty();
+  }
+
   /** Starts node {@code i} on its data directory unless it runs. */
   void start(int i) throws IOException {
     if (running(i)) {
