@@ -171,8 +171,12 @@ class FaultScenariosIT {
   /** Records who leads in which term, so the schedule shows that the faults forced elections. */
   private void noteLeader() {
     int[] first = new int[1];
-    if (Nemesis.leaders(cluster, admin, first) == 1) {
-      cluster.note("leader " + FaultyCluster.id(first[0]) + " term " + admin.status(cluster.endpoint(first[0])).term());
+    try {
+      if (Nemesis.leaders(cluster, admin, first) == 1) {
+        cluster.note("leader " + FaultyCluster.id(first[0]) + " term " + admin.status(cluster.endpoint(first[0])).term());
+      }
+    } catch (RuntimeException e) {
+      cluster.note("leader unknown (" + e.getMessage() + ")");
     }
   }
 
