@@ -149,7 +149,7 @@ public final class TernServer implements AutoCloseable {
               .addService(kv)
               .addService(new ClusterService(config.nodeId(), raft))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
-              .addService(watches)
+              .addService(watches.service())
               .addService(new MaintenanceService(config.nodeId(), raft))
               .addService(health.service())
               .addService(ProtoReflectionServiceV1.newInstance())
