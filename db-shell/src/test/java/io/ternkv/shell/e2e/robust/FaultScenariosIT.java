@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultScenariosIT {
-  static final Duration DURATION = Robustness.duration(Duration.ofSeconds(10));
+  static final Duration DURATION = Robustness.duration(Duration.ofSeconds(6));
   static final int CLIENTS = 4;
 
   private Path dir;
