@@ -93,7 +93,7 @@ class DiskCorruptionIT {
     boolean passed = false;
     try (FaultyCluster c = new FaultyCluster(dir.resolve("cluster"), 3, FLAGS);
         TernClient admin =
-            TernClient.builder().endpoints(c.endpoints()).requestTimeout(Duration.ofSeconds(10)).build()) {
+            TernClient.builder().endpoints(c.endpoints()).requestTimeout(Duration.ofSeconds(30)).build()) {
       c.startAll();
       int leader = Nemesis.awaitSoleLeader(c, admin, Duration.ofSeconds(60));
       for (int k = 0; k < 250; k++) {
@@ -173,7 +173,7 @@ class DiskCorruptionIT {
 
   private static Map<String, String> read(FaultyCluster c, int node) {
     try (TernClient pinned =
-        TernClient.builder().endpoints(c.endpoint(node)).requestTimeout(Duration.ofSeconds(10)).build()) {
+        TernClient.builder().endpoints(c.endpoint(node)).requestTimeout(Duration.ofSeconds(30)).build()) {
       ClusterStatus s = pinned.status(c.endpoint(node));
       Map<String, String> out = new TreeMap<>();
       for (KeyValue kv : pinned.range(KeyRange.prefix("disk/"), 0, ReadConsistency.STALE).kvs()) {

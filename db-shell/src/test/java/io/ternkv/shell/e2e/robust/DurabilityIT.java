@@ -50,7 +50,7 @@ class DurabilityIT {
     StringBuilder report = new StringBuilder("seed " + seed + "\n");
     try (FaultyCluster c = new FaultyCluster(dir.resolve("cluster"), 3, List.of());
         TernClient admin =
-            TernClient.builder().endpoints(c.endpoints()).requestTimeout(Duration.ofSeconds(10)).build()) {
+            TernClient.builder().endpoints(c.endpoints()).requestTimeout(Duration.ofSeconds(30)).build()) {
       c.startAll();
       Nemesis.awaitSoleLeader(c, admin, Duration.ofSeconds(60));
       long end = System.nanoTime() + Robustness.duration(Duration.ZERO).toNanos();
@@ -153,7 +153,7 @@ class DurabilityIT {
     admin.put("dur-sync".getBytes(StandardCharsets.UTF_8), new byte[] {1}, WriteConsistency.ALL);
     for (int i = 0; i < c.size(); i++) {
       try (TernClient pinned =
-          TernClient.builder().endpoints(c.endpoint(i)).requestTimeout(Duration.ofSeconds(10)).build()) {
+          TernClient.builder().endpoints(c.endpoint(i)).requestTimeout(Duration.ofSeconds(30)).build()) {
         Map<String, String> local = new TreeMap<>();
         for (KeyValue kv : pinned.range(KeyRange.prefix("dur/"), 0, ReadConsistency.STALE).kvs()) {
           local.put(kv.keyUtf8(), kv.valueUtf8());

@@ -47,7 +47,7 @@ class FaultScenariosIT {
     dir = Evidence.newDir("FaultScenariosIT");
     cluster = new FaultyCluster(dir.resolve("cluster"), 3, List.of());
     cluster.startAll();
-    admin = TernClient.builder().endpoints(cluster.endpoints()).requestTimeout(Duration.ofSeconds(5)).build();
+    admin = TernClient.builder().endpoints(cluster.endpoints()).requestTimeout(Duration.ofSeconds(30)).build();
     Nemesis.awaitSoleLeader(cluster, admin, Duration.ofSeconds(60));
   }
 

@@ -28,7 +28,7 @@ class PerNodeAddressesIT {
     boolean passed = false;
     try (FaultyCluster c = new FaultyCluster(dir.resolve("cluster"), 3, List.of());
         TernClient client =
-            TernClient.builder().endpoints(c.endpoints()).requestTimeout(Duration.ofSeconds(5)).build()) {
+            TernClient.builder().endpoints(c.endpoints()).requestTimeout(Duration.ofSeconds(30)).build()) {
       c.startAll();
       Nemesis.awaitSoleLeader(c, client, Duration.ofSeconds(60));
       for (int round = 0; round < 2; round++) {
