@@ -22,6 +22,9 @@ public final class KeepAlive implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile ScheduledFuture<?> task;
   private volatile boolean closed;
+  private final java.util.concurrent.CompletableFuture<Optional<Throwable>> stopped =
+      new java.util.concurrent.CompletableFuture<>();
+  private volatile java.time.Instant lastRenewal;
 
   KeepAlive(TernClient client, Lease lease, ScheduledExecutorService timer) {
     this.client = client;
@@ -40,6 +43,9 @@ public final class KeepAlive implements AutoCloseable {
         .whenComplete(
             (ttl, error) -> {
               inFlight.set(false);
+              if (error == null && ttl.isPresent()) {
+                lastRenewal = java.time.Instant.now();
+              }
               if (error == null && ttl.isEmpty()) {
                 stop(new TernException(ErrorCode.FAILED_PRECONDITION, "lease " + lease.id() + " no longer exists", null));
               } else if (unwrap(error) instanceof TernException e && isFinal(e.code())) {
@@ -72,6 +78,26 @@ public final class KeepAlive implements AutoCloseable {
     if (t != null) {
       t.cancel(false);
     }
+    stopped.complete(Optional.of(failure.get()));
+  }
+
+  /** The client closed under this keep-alive: renewals cannot go on. */
+  void clientClosed() {
+    stop(new TernException(ErrorCode.CANCELLED, "the client was closed; lease " + lease.id() + " is no longer renewed", null));
+  }
+
+  /**
+   * Completes once renewal has stopped for good: with the reason when it stopped on its own (the
+   * lease is gone, the client was closed), empty after {@link #close()}. Completes on a client
+   * thread; do not block in what it triggers.
+   */
+  public java.util.concurrent.CompletableFuture<Optional<Throwable>> stopped() {
+    return stopped.copy();
+  }
+
+  /** When the last renewal succeeded, if one has. */
+  public Optional<java.time.Instant> lastRenewal() {
+    return Optional.ofNullable(lastRenewal);
   }
 
   /** The lease kept alive. */
@@ -94,5 +120,6 @@ public final class KeepAlive implements AutoCloseable {
   public void close() {
     closed = true;
     task.cancel(false);
+    stopped.complete(Optional.empty());
   }
 }

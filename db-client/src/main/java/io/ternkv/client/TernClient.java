@@ -28,6 +28,7 @@ import io.ternkv.proto.v1.TransferLeaderRequest;
 import io.ternkv.proto.v1.WriteId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,6 +60,10 @@ import java.util.regex.Pattern;
  * <p>Threading: immutable configuration, thread-safe, {@link AutoCloseable}.
  */
 public final class TernClient implements AutoCloseable {
+  /** Keep-alives running on this client's timer, told when the client closes. */
+  private final java.util.Set<KeepAlive> keepAlives =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** Request timeout by default, covering every retry of one call. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
@@ -74,7 +79,7 @@ public final class TernClient implements AutoCloseable {
   private final AtomicLong lastSeenIndex = new AtomicLong();
 
   private TernClient(Builder b) {
-    this.caller = new Caller(b.endpoints, b.requestTimeout, b.backoffMin, b.backoffMax);
+    this.caller = new Caller(b.endpoints, b.requestTimeout, b.backoffMin, b.backoffMax, b.tls);
     UUID id = UUID.randomUUID();
     this.clientId =
         ByteBuffer.allocate(16)
@@ -413,6 +418,28 @@ public final class TernClient implements AutoCloseable {
     return new Watch(caller, options, listener);
   }
 
+  /**
+   * Backs up the node this client talks to (the leader, once found) into {@code file}: an
+   * online, consistent snapshot of its data at one revision, streamed while writes go on. The
+   * file appears only when complete and checked (SHA-256 and length as the node sent them); it
+   * replaces an existing file. {@code tern restore} turns it into a new node's data directory.
+   *
+   * <p>Blocks until done; there is no timeout (a large store takes as long as it takes), but
+   * interrupting the thread cancels it.
+   *
+   * @param progress hears the bytes written so far, after each chunk
+   * @return what was backed up
+   * @throws TernException when the node refuses or fails ({@link ErrorCode#RESOURCE_EXHAUSTED}:
+   *     it runs too many backups), {@link ErrorCode#CANCELLED} when interrupted, {@link
+   *     ErrorCode#DATA_LOSS} when the bytes arrived damaged
+   * @throws java.io.UncheckedIOException when the file cannot be written
+   */
+  public BackupResult backup(java.nio.file.Path file, BackupProgress progress) {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(progress, "progress");
+    return Backups.run(caller, file, progress);
+  }
+
   // ---- transactions
 
   /**
@@ -580,7 +607,10 @@ public final class TernClient implements AutoCloseable {
    */
   public KeepAlive keepAlive(Lease lease) {
     Objects.requireNonNull(lease, "lease");
-    return new KeepAlive(this, lease, caller.timer());
+    KeepAlive k = new KeepAlive(this, lease, caller.timer());
+    keepAlives.add(k);
+    k.stopped().whenComplete((why, error) -> keepAlives.remove(k));
+    return k;
   }
 
   /**
@@ -753,6 +783,9 @@ public final class TernClient implements AutoCloseable {
   /** Closes the connections; calls after this fail with {@link IllegalStateException}. */
   @Override
   public void close() {
+    for (KeepAlive k : keepAlives) {
+      k.clientClosed();
+    }
     caller.close();
   }
 
@@ -814,8 +847,33 @@ public final class TernClient implements AutoCloseable {
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration backoffMin = DEFAULT_BACKOFF_MIN;
     private Duration backoffMax = DEFAULT_BACKOFF_MAX;
+    private Path tlsCa;
+    private Path tlsCert;
+    private Path tlsKey;
+    private io.ternkv.client.internal.ClientTls tls;
 
     private Builder() {}
+
+    /**
+     * Connects over TLS (1.2 or 1.3), trusting node certificates signed by the CA certificates
+     * in {@code caFile} (PEM); null (the default) connects in plaintext. A node's certificate must
+     * name the address the client connects to. A client that speaks TLS to a plaintext node, or
+     * plaintext to a TLS node, fails with {@link TransportSecurityException} at once.
+     */
+    public Builder tls(Path caFile) {
+      this.tlsCa = caFile;
+      return this;
+    }
+
+    /**
+     * Presents this certificate (PEM, leaf first) and its private key (unencrypted PKCS#8 PEM) to
+     * nodes that ask for one ({@code tern server --client-cert-auth}); needs {@link #tls}.
+     */
+    public Builder tlsClientCertificate(Path certFile, Path keyFile) {
+      this.tlsCert = certFile;
+      this.tlsKey = keyFile;
+      return this;
+    }
 
     /** Client addresses ({@code host:port}) of some or all nodes; at least one. */
     public Builder endpoints(String... endpoints) {
@@ -858,6 +916,13 @@ public final class TernClient implements AutoCloseable {
           || backoffMax.compareTo(backoffMin) < 0) {
         throw new IllegalArgumentException("retryBackoff: initial must be positive and max >= initial");
       }
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw new IllegalArgumentException("tlsClientCertificate: give both the certificate and the key");
+      }
+      if (tlsCert != null && tlsCa == null) {
+        throw new IllegalArgumentException("tlsClientCertificate needs tls(caFile): a client certificate is only sent over TLS");
+      }
+      tls = tlsCa == null ? null : io.ternkv.client.internal.ClientTls.load(tlsCa, tlsCert, tlsKey);
       return new TernClient(this);
     }
 

@@ -6,6 +6,10 @@ import java.util.List;
  * Receives what a {@link Watch} sees. Calls come one at a time, in revision order, on a client
  * thread; a listener that blocks holds back only its own watch (the server then stops sending to
  * it, and resumes from history).
+ *
+ * <p>Calls are made while the watch holds its own lock, so that none starts after {@link
+ * Watch#close()} returns: a listener may close its own watch, but must not wait for another
+ * thread that is itself closing this watch (that thread waits for the listener).
  */
 public interface WatchListener {
   /**

@@ -1,6 +1,7 @@
 package io.ternkv.server;
 
 import io.ternkv.server.apply.RequestLimits;
+import io.ternkv.server.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,6 +49,9 @@ public final class ServerConfig {
   private final Duration storeCommitInterval;
   private final HostPort metricsAddress;
   private final boolean join;
+  private final TlsFiles clientTls;
+  private final boolean clientCertAuth;
+  private final TlsFiles peerTls;
 
   private ServerConfig(Builder b) {
     this.nodeId = b.nodeId;
@@ -65,6 +69,9 @@ public final class ServerConfig {
     this.storeCommitInterval = b.storeCommitInterval;
     this.metricsAddress = b.metricsAddress;
     this.join = b.join;
+    this.clientTls = b.clientTls;
+    this.clientCertAuth = b.clientCertAuth;
+    this.peerTls = b.peerTls;
   }
 
   /** A builder with the defaults. */
@@ -90,6 +97,9 @@ public final class ServerConfig {
     b.storeCommitInterval = storeCommitInterval;
     b.metricsAddress = metricsAddress;
     b.join = join;
+    b.clientTls = clientTls;
+    b.clientCertAuth = clientCertAuth;
+    b.peerTls = peerTls;
     return b;
   }
 
@@ -181,6 +191,24 @@ public final class ServerConfig {
     return Optional.ofNullable(metricsAddress);
   }
 
+  /**
+   * TLS on the client port: this node's certificate and key, and the CA that signs client
+   * certificates (and other nodes' client-port certificates); empty for plaintext.
+   */
+  public Optional<TlsFiles> clientTls() {
+    return Optional.ofNullable(clientTls);
+  }
+
+  /** Whether clients must present a certificate signed by the client port's CA. */
+  public boolean clientCertAuth() {
+    return clientCertAuth;
+  }
+
+  /** Mutual TLS on the Raft port: this node's peer certificate, key and the peer CA; empty for plaintext. */
+  public Optional<TlsFiles> peerTls() {
+    return Optional.ofNullable(peerTls);
+  }
+
   @Override
   public String toString() {
     return "id="
@@ -209,6 +237,10 @@ public final class ServerConfig {
         + limits.maxValueBytes()
         + " metrics="
         + (metricsAddress == null ? "off" : metricsAddress)
+        + " client-tls="
+        + (clientTls == null ? "off" : clientCertAuth ? "on, client certificates required" : "on")
+        + " peer-tls="
+        + (peerTls == null ? "off" : "mutual")
         + (join ? " join" : "");
   }
 
@@ -229,8 +261,27 @@ public final class ServerConfig {
     private Duration storeCommitInterval = DEFAULT_STORE_COMMIT_INTERVAL;
     private HostPort metricsAddress;
     private boolean join;
+    private TlsFiles clientTls;
+    private boolean clientCertAuth;
+    private TlsFiles peerTls;
 
     private Builder() {}
+
+    /**
+     * Serves clients over TLS with {@code files} (null, the default: plaintext). With {@code
+     * requireClientCert}, a client must present a certificate signed by {@code files.ca()}.
+     */
+    public Builder clientTls(TlsFiles files, boolean requireClientCert) {
+      this.clientTls = files;
+      this.clientCertAuth = requireClientCert;
+      return this;
+    }
+
+    /** Mutual TLS between peers with {@code files} (null, the default: plaintext); the CA is required. */
+    public Builder peerTls(TlsFiles files) {
+      this.peerTls = files;
+      return this;
+    }
 
     /**
      * Starts without forming a group, waiting to be added to a running cluster (see {@link
@@ -381,6 +432,13 @@ public final class ServerConfig {
       if (storeCommitWrites < 1 || storeCommitInterval == null || storeCommitInterval.toMillis() < 1) {
         throw new IllegalArgumentException(
             "store commit needs at least 1 write and an interval of at least 1 ms");
+      }
+      if (clientCertAuth && (clientTls == null || clientTls.ca() == null)) {
+        throw new IllegalArgumentException(
+            "client-cert-auth needs TLS on the client port with a CA (tls-cert, tls-key, tls-ca)");
+      }
+      if (peerTls != null && peerTls.ca() == null) {
+        throw new IllegalArgumentException("peer TLS needs the peer CA (peer-tls-ca)");
       }
       return new ServerConfig(this);
     }

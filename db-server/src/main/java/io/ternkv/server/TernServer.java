@@ -9,6 +9,7 @@ import io.ternkv.server.grpc.ClusterService;
 import io.ternkv.server.grpc.HealthReporter;
 import io.ternkv.server.grpc.KvService;
 import io.ternkv.server.grpc.LeaseService;
+import io.ternkv.server.grpc.MaintenanceService;
 import io.ternkv.server.grpc.WatchService;
 import io.ternkv.server.history.AutoCompactor;
 import io.ternkv.server.lease.LeaseKeeper;
@@ -17,9 +18,11 @@ import io.ternkv.server.metrics.NodeMetrics;
 import io.ternkv.server.raft.NodeStatus;
 import io.ternkv.server.raft.RaftEvents;
 import io.ternkv.server.raft.RaftNode;
+import io.ternkv.server.tls.NodeTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,6 +51,7 @@ public final class TernServer implements AutoCloseable {
   private final AutoCompactor compactor;
   private final HealthReporter health;
   private final NodeMetrics metrics;
+  private final NodeTls tls;
   private volatile boolean closed;
   private volatile String handedLeadershipTo;
 
@@ -68,8 +72,10 @@ public final class TernServer implements AutoCloseable {
       WatchService watches,
       AutoCompactor compactor,
       HealthReporter health,
-      NodeMetrics metrics) {
+      NodeMetrics metrics,
+      NodeTls tls) {
     this.config = config;
+    this.tls = tls;
     this.watches = watches;
     this.compactor = compactor;
     this.raft = raft;
@@ -100,27 +106,31 @@ public final class TernServer implements AutoCloseable {
           java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(),
           COMMON_POOL_PARALLELISM);
     }
-    // Metrics first: a metrics port already taken fails the start before Raft runs.
+    // Certificates first, then metrics: a bad certificate file or a metrics port already taken
+    // fails the start before Raft runs.
+    NodeTls tls = NodeTls.open(config);
     NodeMetrics metrics = null;
     if (config.metricsAddress().isPresent()) {
       try {
         metrics = NodeMetrics.serve(config.nodeId(), config.metricsAddress().get());
       } catch (IOException e) {
+        tls.close();
         throw new IOException(
             "cannot serve metrics on " + config.metricsAddress().get() + ": " + e.getMessage(), e);
       }
     }
     RaftNode raft;
     try {
-      raft = RaftNode.start(config, metrics == null ? RaftEvents.NONE : metrics);
+      raft = RaftNode.start(config, metrics == null ? RaftEvents.NONE : metrics, tls);
     } catch (IOException | RuntimeException e) {
       if (metrics != null) {
         metrics.close();
       }
+      tls.close();
       throw e;
     }
     Server grpc;
-    KvService kv = new KvService(config.nodeId(), raft, config.limits());
+    KvService kv = new KvService(config.nodeId(), raft, config.limits(), tls);
     LeaseKeeper leases = new LeaseKeeper(config.nodeId(), raft, config.electionTimeoutMax());
     WatchService watches = new WatchService(config.nodeId(), raft, config.limits());
     AutoCompactor compactor = new AutoCompactor(config.nodeId(), raft, config.historyRetention());
@@ -133,6 +143,9 @@ public final class TernServer implements AutoCloseable {
         metrics.bindStatus(raft::status);
         builder.intercept(metrics.requestInterceptor());
       }
+      if (tls.clientPortTls()) {
+        builder.sslContext(tls.clientPortServerContext().orElseThrow());
+      }
       grpc =
           builder
               .addService(kv)
@@ -140,7 +153,8 @@ public final class TernServer implements AutoCloseable {
                   new ClusterService(
                       config.nodeId(), raft, new MemberChanges(config.nodeId(), raft, config.electionTimeoutMax())))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
-              .addService(watches)
+              .addService(watches.service())
+              .addService(new MaintenanceService(config.nodeId(), raft))
               .addService(health.service())
               .addService(ProtoReflectionServiceV1.newInstance())
               .addService(reflectionV1Alpha())
@@ -163,16 +177,19 @@ public final class TernServer implements AutoCloseable {
       if (metrics != null) {
         metrics.close();
       }
+      tls.close();
       throw new IOException(
           "cannot listen for clients on " + config.clientAddress() + ": " + e.getMessage(), e);
     }
     LOG.info(
-        "{}: serving clients on {}, raft on {}{}",
+        "{}: serving clients on {}{}, raft on {}{}{}",
         config.nodeId(),
         config.clientAddress(),
+        tls.clientPortTls() ? " (TLS" + (config.clientCertAuth() ? ", client certificates required)" : ")") : "",
         config.raftAddress(),
+        config.peerTls().isPresent() ? " (mutual TLS)" : "",
         metrics == null ? "" : ", metrics on http://" + metrics.address() + "/metrics");
-    return new TernServer(config, raft, grpc, kv, leases, watches, compactor, health, metrics);
+    return new TernServer(config, raft, grpc, kv, leases, watches, compactor, health, metrics, tls);
   }
 
   /**
@@ -254,6 +271,17 @@ public final class TernServer implements AutoCloseable {
     return raft.isReadyLeader();
   }
 
+  /**
+   * Re-reads the TLS certificate, key and CA files that changed on disk (they are also checked
+   * every {@link NodeTls#RELOAD_INTERVAL}); new connections on either port use them. {@code tern
+   * server} calls this on SIGHUP.
+   *
+   * @return one line per file set replaced or, when unusable, kept; empty when nothing changed
+   */
+  public List<String> reloadCertificates() {
+    return tls.reload();
+  }
+
   /** Holds this node's apply thread: it keeps logging entries but falls behind (fault tests). */
   public void holdApply() {
     raft.holdApply();
@@ -288,6 +316,7 @@ public final class TernServer implements AutoCloseable {
     if (metrics != null) {
       metrics.close();
     }
+    tls.close();
   }
 
   /**
@@ -344,6 +373,7 @@ public final class TernServer implements AutoCloseable {
     if (metrics != null) {
       metrics.close();
     }
+    tls.close();
     LOG.info("{}: stopped", config.nodeId());
   }
 }

@@ -134,6 +134,23 @@ class LeaseIT {
   }
 
   @Test
+  void keepAliveReportsWhenItStopsAlsoWhenItsClientCloses() throws Exception {
+    TernClient own = TernClient.builder().endpoints(cluster.endpoints()).build();
+    Lease lease = own.leaseGrant(Duration.ofSeconds(2));
+    KeepAlive alive = own.keepAlive(lease);
+    await("a renewal", () -> alive.lastRenewal().isPresent());
+    assertFalse(alive.stopped().isDone());
+    own.close();
+    Throwable why = alive.stopped().get(5, java.util.concurrent.TimeUnit.SECONDS).orElseThrow();
+    assertEquals(ErrorCode.CANCELLED, ((TernException) why).code(), why.getMessage());
+    assertFalse(alive.isAlive());
+
+    KeepAlive closed = client.keepAlive(client.leaseGrant(Duration.ofSeconds(2)));
+    closed.close();
+    assertTrue(closed.stopped().get(5, java.util.concurrent.TimeUnit.SECONDS).isEmpty(), "closed, not failed");
+  }
+
+  @Test
   void aLeaderChangeDoesNotExpireAKeptAliveLease() throws Exception {
     Lease lease = client.leaseGrant(Duration.ofSeconds(2));
     client.put(b("lc/a"), b("1"), lease.id());

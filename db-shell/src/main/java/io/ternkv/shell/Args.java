@@ -47,6 +47,24 @@ final class Args {
     return flags.contains(name);
   }
 
+  /**
+   * Parses a positive whole number.
+   *
+   * @param what how the error names the value, e.g. {@code "watch: --count"}
+   * @throws IllegalArgumentException saying what was wrong
+   */
+  static long positive(String what, String value) {
+    try {
+      long n = Long.parseLong(value);
+      if (n < 1) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + " must be a positive number, not '" + value + "'");
+    }
+  }
+
   /** A revision option ({@code --rev N}): 0 when absent. */
   long revision() {
     String v = option("--rev");

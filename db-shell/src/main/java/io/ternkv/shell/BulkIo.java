@@ -531,6 +531,46 @@ class BulkIo {
     }
   }
 
+  /**
+   * Backs the cluster up into {@code file} (see {@link TernClient#backup}), showing progress: a
+   * redrawn bar on a terminal, a line every 64 MiB otherwise.
+   *
+   * @throws CancelledException when the thread is interrupted; the file is then not written
+   */
+  io.ternkv.client.BackupResult backup(Path file) {
+    long[] lastLine = {0};
+    boolean[] drawn = {false};
+    try {
+      return client.backup(
+          file,
+          (bytes, estimate) -> {
+            if (progressBar) {
+              drawn[0] = true;
+              if (estimate > 0) {
+                int pct = (int) Math.min(100, bytes * 100 / estimate);
+                err.printf(Locale.ROOT, "\rbackup [%-30s] ~%3d%% %,d bytes", "#".repeat(pct * 30 / 100), pct, bytes);
+              } else {
+                err.printf(Locale.ROOT, "\rbackup %,d bytes", bytes);
+              }
+              err.flush();
+            } else if (bytes - lastLine[0] >= 64L << 20) {
+              lastLine[0] = bytes;
+              err.printf(Locale.ROOT, "backup: %,d MiB%n", bytes >> 20);
+            }
+          });
+    } catch (io.ternkv.client.TernException e) {
+      if (e.code() == io.ternkv.client.ErrorCode.CANCELLED || Thread.currentThread().isInterrupted()) {
+        throw new CancelledException("backup stopped; " + file + " was not written", 0, -1);
+      }
+      throw e;
+    } finally {
+      if (drawn[0]) {
+        err.print("\r" + " ".repeat(60) + "\r");
+        err.flush();
+      }
+    }
+  }
+
   /** A one-line progress bar on a terminal, a line every 10,000 rows otherwise; closing clears the bar. */
   private final class Progress implements AutoCloseable {
     private final String what;

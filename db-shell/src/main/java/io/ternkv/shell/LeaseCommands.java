@@ -51,7 +51,7 @@ final class LeaseCommands {
       case "keepalive", "keep-alive" -> {
         args.done(2, 2);
         long id = parseId(args.positional(1).text());
-        long times = count == null ? Long.MAX_VALUE : parseCount(count);
+        long times = count == null ? Long.MAX_VALUE : Args.positive("lease: --count", count);
         keepAlive(client, render, out, id, times);
       }
       default -> throw new IllegalArgumentException("lease: unknown subcommand '" + sub + "'; usage: " + USAGE);
@@ -111,18 +111,6 @@ final class LeaseCommands {
       return id;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("lease: '" + s + "' is not a lease id (a positive number)");
-    }
-  }
-
-  private static long parseCount(String s) {
-    try {
-      long n = Long.parseLong(s);
-      if (n < 1) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("lease: --count must be a positive number, not '" + s + "'");
     }
   }
 }

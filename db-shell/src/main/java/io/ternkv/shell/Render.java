@@ -390,6 +390,18 @@ final class Render {
     return b.toString();
   }
 
+  /** A finished backup: where, how big, which revision, and its checksum. */
+  String backup(String file, io.ternkv.client.BackupResult b) {
+    if (output == Output.JSON) {
+      return json(
+          ordered("op", "backup", "file", file, "node", b.nodeId(), "revision", b.revision(), "keys", b.keys(), "bytes", b.bytes(), "sha256", b.sha256()));
+    }
+    return String.format(
+        Locale.ROOT,
+        "backup of revision %d (%,d keys, %,d bytes) from %s written to %s%nsha256 %s%n",
+        b.revision(), b.keys(), b.bytes(), b.nodeId(), file, b.sha256());
+  }
+
   String bulk(String op, String file, long rows) {
     return output == Output.JSON ? json(ordered("op", op, "file", file, "rows", rows)) : "";
   }

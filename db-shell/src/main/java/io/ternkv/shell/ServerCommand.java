@@ -5,8 +5,10 @@ import io.ternkv.server.TernServer;
 import io.ternkv.shell.config.ServerSettings;
 import io.ternkv.shell.config.Setting;
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -68,7 +70,7 @@ final class ServerCommand implements Callable<Integer> {
                 .type(String.class)
                 .description(s.description() + " (default: " + s.whenUnset() + "; env " + s.env() + ")");
         if (s.isSwitch()) {
-          option.arity("0..1").fallbackValue("true"); // --join alone means --join true
+          option.arity("0..1").fallbackValue("true");
         }
         spec.addOption(option.build());
       }
@@ -129,14 +131,57 @@ final class ServerCommand implements Callable<Integer> {
                   Runtime.getRuntime().halt(0);
                 },
                 "tern-shutdown"));
+    if (config.clientTls().isPresent() || config.peerTls().isPresent()) {
+      onHangup(
+          () -> {
+            List<String> changes = server.reloadCertificates();
+            System.err.println(
+                "tern server " + config.nodeId() + ": SIGHUP: "
+                    + (changes.isEmpty() ? "no certificate file changed" : String.join("; ", changes)));
+          });
+    }
     System.err.println(
         "tern server "
             + config.nodeId()
             + " serving clients on "
             + config.clientAddress()
+            + (config.clientTls().isPresent() ? " (TLS)" : "")
             + server.metricsAddress().map(a -> ", metrics on http://" + a + "/metrics").orElse("")
             + " (SIGTERM stops it)");
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Runs {@code action} on SIGHUP. Through reflection: {@code sun.misc.Signal} is the JDK's only
+   * signal API, and naming it directly draws a compiler warning that cannot be suppressed.
+   */
+  static void onHangup(Runnable action) {
+    try {
+      Class<?> signal = Class.forName("sun.misc.Signal");
+      Class<?> handler = Class.forName("sun.misc.SignalHandler");
+      Object h =
+          Proxy.newProxyInstance(
+              handler.getClassLoader(),
+              new Class<?>[] {handler},
+              (proxy, method, args) -> {
+                if (method.getDeclaringClass() == Object.class) {
+                  return switch (method.getName()) {
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> "SIGHUP handler";
+                  };
+                }
+                action.run();
+                return null;
+              });
+      signal
+          .getMethod("handle", signal, handler)
+          .invoke(null, signal.getConstructor(String.class).newInstance("HUP"), h);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      System.err.println(
+          "warning: cannot handle SIGHUP in this JVM (" + e + "); certificates are still reloaded"
+              + " when their files change");
+    }
   }
 }

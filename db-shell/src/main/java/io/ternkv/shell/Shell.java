@@ -184,6 +184,11 @@ final class Shell {
         Path file = Path.of(args.positional(0).text());
         out.print(render().bulk("export", file.toString(), bulk.exportFile(file, prefix, settings.consistency)));
       }
+      case "backup" -> {
+        args.done(1, 1);
+        Path file = Path.of(args.positional(0).text());
+        out.print(render().backup(file.toString(), bulk.backup(file)));
+      }
       case "set" -> set(args);
       case "timing" -> {
         args.done(1, 1);

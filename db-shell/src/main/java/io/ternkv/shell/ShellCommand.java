@@ -45,6 +45,15 @@ final class ShellCommand implements Callable<Integer> {
   @Option(names = "--debug", description = "Print stack traces with errors.")
   boolean debug;
 
+  @Option(names = "--tls-ca", paramLabel = "FILE", description = "Connect over TLS, trusting node certificates signed by this PEM CA (tern certs: ca.pem).")
+  Path tlsCa;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "Client certificate (PEM) for nodes that require one (--client-cert-auth); with --tls-key.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "Private key (PEM, PKCS#8) of --tls-cert.")
+  Path tlsKey;
+
   @Parameters(arity = "0..1", paramLabel = "SCRIPT", description = "A file of commands, one or more per line.")
   Path script;
 
@@ -55,12 +64,28 @@ final class ShellCommand implements Callable<Integer> {
     Logging.quiet();
     List<String> targets = Arrays.stream(endpoints.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     Shell.Settings settings = settings(output, consistency, hex, debug);
-    try (TernClient client =
-        TernClient.builder().endpoints(targets).requestTimeout(Duration.ofMillis(timeoutMs)).build()) {
+    try (TernClient client = client(targets)) {
       boolean terminal = command == null && script == null && parent.terminal();
       return ShellRunner.run(
           client, settings, new ShellRunner.Source(command, script, parent.in, terminal), targets, parent.out, parent.err);
     }
+  }
+
+  private TernClient client(List<String> targets) {
+    if ((tlsCert != null || tlsKey != null) && tlsCa == null) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key need --tls-ca (the cluster's CA)");
+    }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+    }
+    TernClient.Builder b = TernClient.builder().endpoints(targets).requestTimeout(Duration.ofMillis(timeoutMs));
+    if (tlsCa != null) {
+      b.tls(tlsCa);
+      if (tlsCert != null) {
+        b.tlsClientCertificate(tlsCert, tlsKey);
+      }
+    }
+    return b.build();
   }
 
   static Shell.Settings settings(String output, String consistency, boolean hex, boolean debug) {

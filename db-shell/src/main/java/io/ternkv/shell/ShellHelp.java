@@ -72,6 +72,11 @@ final class ShellHelp {
         "import FILE.jsonl",
         "Writes keys from a JSON-lines file: {\"key\": K, \"value\": V} per line; K and V are strings or {\"base64\": \"...\"}. Stops at the first bad line, applying none after it; Ctrl-C stops it after the current batch.");
     add("export", "export [--prefix P] FILE.jsonl", "Writes keys (all, or under a prefix) to a JSON-lines file.");
+    add(
+        "backup",
+        "backup FILE",
+        "Writes an online, consistent backup of the cluster's data (one revision, taken while writes go on) to FILE, with progress; "
+            + "'tern restore FILE' turns it into a new node's data directory. The file appears only when complete and checked; Ctrl-C stops it.");
     add("set", "set consistency LEVEL | set output table|json|plain", "Changes this session's default read level or output format.");
     add("timing", "timing on|off", "Prints each command's latency.");
     add("help", "help [COMMAND]", "Lists commands, or explains one.");

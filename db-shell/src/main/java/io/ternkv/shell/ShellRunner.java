@@ -3,6 +3,7 @@ package io.ternkv.shell;
 import io.ternkv.client.Member;
 import io.ternkv.client.TernClient;
 import io.ternkv.client.TernException;
+import io.ternkv.client.TransportSecurityException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,6 +49,12 @@ final class ShellRunner {
         String leader = client.status(client.currentEndpoint()).leaderId().orElse("(none yet)");
         err.println("connected to " + client.currentEndpoint() + "; leader " + leader + "; members "
             + String.join(",", members.stream().map(Member::id).toList()));
+      } catch (TransportSecurityException e) {
+        err.println("error: " + e.getMessage()); // names the endpoint and what to change
+        if (settings.debug) {
+          e.printStackTrace(err);
+        }
+        return 1;
       } catch (TernException e) {
         err.println("error: no leader reachable at " + String.join(",", endpoints) + " (is the cluster running?)");
         if (settings.debug) {

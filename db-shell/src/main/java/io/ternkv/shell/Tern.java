@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
       "Also: ./tern bench [--quick] runs the JMH suite (bench/run.sh) and writes",
       "tables and charts under bench/results/."
     },
-    subcommands = {ShellCommand.class, ServerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ShellCommand.class, ServerCommand.class, DemoCommand.class, RestoreCommand.class, CertsCommand.class, CommandLine.HelpCommand.class})
 public final class Tern implements Runnable {
   final InputStream in;
   final PrintStream out;
@@ -43,7 +43,7 @@ public final class Tern implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(new CommandLine(this), "name a command (shell, server, demo); see tern --help");
+    throw new CommandLine.ParameterException(new CommandLine(this), "name a command (shell, server, demo, restore, certs); see tern --help");
   }
 
   /**

@@ -30,7 +30,7 @@ final class WatchCommand {
     long revision = args.revision();
     String countText = args.option("--count");
     args.done(1, 1);
-    long count = countText == null ? Long.MAX_VALUE : parseCount(countText);
+    long count = countText == null ? Long.MAX_VALUE : Args.positive("watch: --count", countText);
     byte[] key = Values.parse(args.positional(0));
     WatchOptions options =
         (prefix ? WatchOptions.range(KeyRange.prefix(key)) : WatchOptions.key(key)).fromRevision(revision);
@@ -86,18 +86,6 @@ final class WatchCommand {
     }
     if (ended.get() != null) {
       throw ended.get();
-    }
-  }
-
-  private static long parseCount(String s) {
-    try {
-      long n = Long.parseLong(s);
-      if (n < 1) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("watch: --count must be a positive number, not '" + s + "'");
     }
   }
 }

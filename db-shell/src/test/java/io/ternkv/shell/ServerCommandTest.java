@@ -85,8 +85,8 @@ class ServerCommandTest {
     String help = out.toString(StandardCharsets.UTF_8).replaceAll("\\s+", " ");
     assertTrue(help.contains("--config=FILE"), help);
     for (io.ternkv.shell.config.Setting s : io.ternkv.shell.config.Setting.values()) {
-      String flag = s.isSwitch() ? s.flag() + "[=" + s.label() + "]" : s.flag() + "=" + s.label();
-      assertTrue(help.contains(flag), flag + " missing: " + help);
+      String shown = s.isSwitch() ? s.flag() + "[=" + s.label() + "]" : s.flag() + "=" + s.label();
+      assertTrue(help.contains(shown), s.flag() + " missing: " + help);
       assertTrue(help.contains("(default: " + s.whenUnset() + "; env " + s.env() + ")"), s.env() + " missing: " + help);
     }
     assertTrue(help.contains("flags > environment > config file > defaults"), help);
@@ -116,7 +116,7 @@ class ServerCommandTest {
     PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
     assertEquals(2, Tern.run(new String[0], new PrintStream(new ByteArrayOutputStream()), e));
     java.util.List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
-    assertEquals("error: name a command (shell, server, demo); see tern --help", lines.get(0));
+    assertEquals("error: name a command (shell, server, demo, restore, certs); see tern --help", lines.get(0));
     assertEquals(1, lines.stream().filter(l -> l.startsWith("error")).count(), err.toString(StandardCharsets.UTF_8));
     assertTrue(lines.get(1).startsWith("Usage: tern"), err.toString(StandardCharsets.UTF_8));
   }

@@ -399,6 +399,50 @@ class ShellIT {
   }
 
   @Test
+  void backupThenRestoreThroughTheLauncher() throws Exception {
+    client.put("bk/a", "1");
+    Path file = dir.resolve("cluster.tbk");
+    Run r = pipe("backup " + file + "\n", "plain");
+    assertEquals(0, r.status(), r.err());
+    assertLines(
+        r.outLines(),
+        List.of(
+            "backup of revision \\d+ \\([\\d,]+ keys, [\\d,]+ bytes\\) from n\\d written to " + Pattern.quote(file.toString()),
+            "sha256 [0-9a-f]{64}"));
+    String members = "n1=127.0.0.1:7001/127.0.0.1:8001";
+    Path target = dir.resolve("restored-n1");
+    Run restored = tern("", "restore", file.toString(), "--data-dir", target.toString(), "--id", "n1", "--members", members);
+    assertEquals(0, restored.status(), restored.err());
+    assertLines(
+        restored.outLines(),
+        List.of(
+            "restored revision \\d+ \\([\\d,]+ keys\\) into " + Pattern.quote(target.toString()),
+            Pattern.quote("start it with: tern server --id n1 --data-dir " + target + " --members " + members)));
+
+    Run again = tern("", "restore", file.toString(), "--data-dir", target.toString(), "--id", "n1", "--members", members);
+    assertEquals(1, again.status());
+    assertLines(
+        again.errLines().stream().filter(l -> !l.startsWith("restoring ")).toList(),
+        List.of("error: data directory " + Pattern.quote(target.toString()) + " is not empty; restore only into a new directory"));
+
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length / 2] ^= 1;
+    Path corrupt = dir.resolve("corrupt.tbk");
+    Files.write(corrupt, bytes);
+    Path other = dir.resolve("other-n1");
+    Run bad = tern("", "restore", corrupt.toString(), "--data-dir", other.toString(), "--id", "n1", "--members", members);
+    assertEquals(1, bad.status());
+    assertLines(
+        bad.errLines().stream().filter(l -> !l.startsWith("restoring ")).toList(),
+        List.of("error: backup " + Pattern.quote(corrupt.toString()) + " is unusable: .*"));
+    assertFalse(Files.exists(other), "nothing left behind");
+
+    Run usage = tern("", "restore", file.toString(), "--id", "n1", "--members", members);
+    assertEquals(2, usage.status());
+    assertTrue(usage.err().startsWith("error: Missing required option: '--data-dir=DIR'"), usage.err());
+  }
+
+  @Test
   void aTransactionOverSeveralLines() throws Exception {
     Run r =
         pipe(

@@ -38,10 +38,19 @@ public final class Caller implements AutoCloseable {
   private final long backoffMinNanos;
   private final long backoffMaxNanos;
   private final ScheduledExecutorService timer;
+  private final ClientTls tls;
+  /** Addresses a probe found speaking TLS while this client speaks plaintext. */
+  private final ConcurrentHashMap<String, Boolean> tlsVerdicts = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  /** Creates a caller over the seed endpoints. */
+  /** Creates a plaintext caller over the seed endpoints. */
   public Caller(List<String> seeds, Duration timeout, Duration backoffMin, Duration backoffMax) {
+    this(seeds, timeout, backoffMin, backoffMax, null);
+  }
+
+  /** Creates a caller over the seed endpoints, over TLS unless {@code tls} is null. */
+  public Caller(List<String> seeds, Duration timeout, Duration backoffMin, Duration backoffMax, ClientTls tls) {
+    this.tls = tls;
     endpoints.addAll(seeds);
     current = new AtomicReference<>(seeds.get(0));
     timeoutNanos = timeout.toNanos();
@@ -119,7 +128,7 @@ public final class Caller implements AutoCloseable {
    */
   public ManagedChannel channel(String address) {
     checkOpen();
-    return channels.computeIfAbsent(address, Caller::open);
+    return channels.computeIfAbsent(address, this::open);
   }
 
   /** A pause before retry number {@code tries} (0-based): exponential, jittered, capped. */
@@ -211,7 +220,7 @@ public final class Caller implements AutoCloseable {
   private <Q, R> CompletableFuture<R> send(
       String address, MethodDescriptor<Q, R> method, Q request, long deadlineNanos) {
     CompletableFuture<R> f = new CompletableFuture<>();
-    ManagedChannel channel = channels.computeIfAbsent(address, Caller::open);
+    ManagedChannel channel = channels.computeIfAbsent(address, this::open);
     ClientCalls.asyncUnaryCall(
         channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)),
         request,
@@ -223,7 +232,7 @@ public final class Caller implements AutoCloseable {
 
           @Override
           public void onError(Throwable t) {
-            f.completeExceptionally(t);
+            securityMismatch(address, t, f);
           }
 
           @Override
@@ -236,11 +245,43 @@ public final class Caller implements AutoCloseable {
     return f;
   }
 
-  private static ManagedChannel open(String address) {
-    return NettyChannelBuilder.forTarget(address)
-        .usePlaintext()
-        .maxInboundMessageSize(64 * 1024 * 1024)
-        .build();
+  private ManagedChannel open(String address) {
+    NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(64 * 1024 * 1024);
+    return (tls == null ? b.usePlaintext() : b.sslContext(tls.context())).build();
+  }
+
+  /**
+   * Fails {@code f} with {@code error}, or with a {@link io.ternkv.client.TransportSecurityException}
+   * (not retriable) when the failure is a TLS mismatch. A plaintext failure that may come from a
+   * TLS node is checked with a handshake on a separate thread, once per address.
+   */
+  private <R> void securityMismatch(String address, Throwable error, CompletableFuture<R> f) {
+    if (tls != null) {
+      TernException mismatch = TlsErrors.overTls(error, address, tls.description());
+      f.completeExceptionally(mismatch != null ? mismatch : error);
+      return;
+    }
+    if (!TlsErrors.maybeTlsServer(error)) {
+      f.completeExceptionally(error);
+      return;
+    }
+    Boolean known = tlsVerdicts.get(address);
+    if (known != null) {
+      f.completeExceptionally(known ? TlsErrors.plaintextToTls(address, error) : error);
+      return;
+    }
+    Thread probe =
+        new Thread(
+            () -> {
+              boolean speaksTls = TlsErrors.speaksTls(address, 2000);
+              if (speaksTls) {
+                tlsVerdicts.put(address, true); // a "no" may change when the node comes up
+              }
+              f.completeExceptionally(speaksTls ? TlsErrors.plaintextToTls(address, error) : error);
+            },
+            "ternkv-client-tls-probe");
+    probe.setDaemon(true);
+    probe.start();
   }
 
   private void checkOpen() {

@@ -60,12 +60,17 @@ public final class KvService extends KVGrpc.KVImplBase {
   /** Longest a SESSION read waits for this node to apply the client's index. */
   static final long SESSION_WAIT_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  /** Creates the service for one node. */
+  /** Creates the service for one node, with plaintext calls to other nodes. */
   public KvService(String nodeId, RaftNode raft, RequestLimits limits) {
+    this(nodeId, raft, limits, io.ternkv.server.tls.NodeTls.NONE);
+  }
+
+  /** Creates the service for one node; calls to other nodes' client ports use {@code tls}. */
+  public KvService(String nodeId, RaftNode raft, RequestLimits limits, io.ternkv.server.tls.NodeTls tls) {
     this.nodeId = nodeId;
     this.raft = raft;
     this.limits = limits;
-    this.voters = new VoterSync(nodeId, raft);
+    this.voters = new VoterSync(nodeId, raft, tls);
   }
 
   /** Closes the channels to other voters. */

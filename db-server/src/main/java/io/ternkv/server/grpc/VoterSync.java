@@ -3,7 +3,6 @@ package io.ternkv.server.grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.ternkv.proto.v1.ClusterGrpc;
 import io.ternkv.proto.v1.WaitAppliedRequest;
@@ -11,6 +10,7 @@ import io.ternkv.proto.v1.WaitAppliedResponse;
 import io.ternkv.server.MemberSpec;
 import io.ternkv.server.UnavailableException;
 import io.ternkv.server.raft.RaftNode;
+import io.ternkv.server.tls.NodeTls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -27,11 +27,13 @@ import java.util.concurrent.TimeUnit;
 final class VoterSync implements AutoCloseable {
   private final String selfId;
   private final RaftNode raft;
+  private final NodeTls tls;
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  VoterSync(String selfId, RaftNode raft) {
+  VoterSync(String selfId, RaftNode raft, NodeTls tls) {
     this.selfId = selfId;
     this.raft = raft;
+    this.tls = tls;
   }
 
   /**
@@ -53,7 +55,7 @@ final class VoterSync implements AutoCloseable {
     ManagedChannel channel =
         channels.computeIfAbsent(
             voter.clientAddress().toString(),
-            a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+            tls::channelToClientPort);
     ClusterGrpc.newStub(channel)
         .withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS)
         .waitApplied(

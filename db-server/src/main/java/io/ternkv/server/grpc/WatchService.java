@@ -54,6 +54,19 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
   /** Rough upper bound of event bytes in one response (a single revision may exceed it). */
   static final long MAX_RESPONSE_BYTES = 1L << 20;
 
+  /**
+   * Bytes of event responses one client connection may have sitting unsent, over all its watch
+   * streams. A response stays charged until its stream is ready again (gRPC's buffer for it is
+   * nearly empty); a stream whose next response does not fit waits, costing nothing, until its
+   * connection's bytes drain. Without this bound, thousands of streams whose client never reads
+   * would each hold a response, and the node would run out of direct memory; with it, such a
+   * client only slows itself down.
+   */
+  static final long CONNECTION_UNSENT_BYTES = 16L << 20;
+
+  /** The same bound over every connection together. */
+  static final long NODE_UNSENT_BYTES = 256L << 20;
+
   /** How often idle watchers that asked for it hear that they are current. */
   static final long PROGRESS_INTERVAL_MS = 1_000;
 
@@ -61,6 +74,12 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
   private final RaftNode raft;
   private final RequestLimits limits;
   private final Set<WatchStream> streams = ConcurrentHashMap.newKeySet();
+  private final Budget nodeBudget = new Budget(NODE_UNSENT_BYTES);
+  /** Per client connection (remote address), while it has watch streams. */
+  private final ConcurrentHashMap<String, Budget> connectionBudgets = new ConcurrentHashMap<>();
+
+  /** The client connection's remote address, put in the call's context for {@link #watch}. */
+  private static final io.grpc.Context.Key<String> REMOTE = io.grpc.Context.key("ternkv-remote-address");
   private final ExecutorService pumps;
   private final ScheduledExecutorService ticker;
   private volatile boolean closed;
@@ -90,6 +109,66 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
     raft.onApplied(this::wakeAll);
   }
 
+  /**
+   * Unsent bytes allowed to some streams, with the streams waiting for more. A response may
+   * overdraw it only while at least a quarter is free, so one large revision can always go out
+   * eventually and the total stays bounded by the limit plus one response.
+   */
+  private static final class Budget {
+    private final long limit;
+    private final java.util.concurrent.atomic.AtomicLong left;
+    private final Set<WatchStream> starved = ConcurrentHashMap.newKeySet();
+    /** Streams using it (for per-connection budgets, dropped at 0). */
+    final java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger();
+
+    Budget(long limit) {
+      this.limit = limit;
+      this.left = new java.util.concurrent.atomic.AtomicLong(limit);
+    }
+
+    boolean charge(long bytes) {
+      while (true) {
+        long now = left.get();
+        if (now < Math.min(bytes, limit / 4)) {
+          return false;
+        }
+        if (left.compareAndSet(now, now - bytes)) {
+          return true;
+        }
+      }
+    }
+
+    void release(long bytes) {
+      if (bytes == 0) {
+        return;
+      }
+      left.addAndGet(bytes);
+      for (WatchStream s : starved) {
+        if (starved.remove(s)) {
+          s.wake();
+        }
+      }
+    }
+  }
+
+  /**
+   * The service to register with the gRPC server: this one, with the client connection's address
+   * made known to it (each connection has its own budget of unsent bytes).
+   */
+  public io.grpc.ServerServiceDefinition service() {
+    return io.grpc.ServerInterceptors.intercept(
+        bindService(),
+        new io.grpc.ServerInterceptor() {
+          @Override
+          public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+              io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
+            java.net.SocketAddress remote = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+            io.grpc.Context context = io.grpc.Context.current().withValue(REMOTE, String.valueOf(remote));
+            return io.grpc.Contexts.interceptCall(context, call, headers, next);
+          }
+        });
+  }
+
   /** Number of open watch streams (for status and tests). */
   public int streams() {
     return streams.size();
@@ -111,8 +190,18 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
   @Override
   public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
     ServerCallStreamObserver<WatchResponse> out = (ServerCallStreamObserver<WatchResponse>) responses;
-    WatchStream stream = new WatchStream(out);
+    String remote = REMOTE.get();
+    Budget connection =
+        connectionBudgets.compute(
+            remote == null ? "unknown" : remote,
+            (k, b) -> {
+              Budget budget = b == null ? new Budget(CONNECTION_UNSENT_BYTES) : b;
+              budget.users.incrementAndGet();
+              return budget;
+            });
+    WatchStream stream = new WatchStream(out, remote == null ? "unknown" : remote, connection);
     if (closed) {
+      stream.cancelled();
       out.onError(
           Status.UNAVAILABLE.withDescription("node " + nodeId + " is shutting down").asRuntimeException());
       return stream;
@@ -157,8 +246,36 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
     volatile boolean progressDue;
     private boolean progressAsked;
 
-    WatchStream(ServerCallStreamObserver<WatchResponse> out) {
+    private final String remote;
+    private final Budget connection;
+    private final java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
+
+    WatchStream(ServerCallStreamObserver<WatchResponse> out, String remote, Budget connection) {
       this.out = out;
+      this.remote = remote;
+      this.connection = connection;
+    }
+
+    /** Takes {@code bytes} from the connection's and the node's budgets, or neither. */
+    private boolean charge(long bytes) {
+      if (!connection.charge(bytes)) {
+        return false;
+      }
+      if (!nodeBudget.charge(bytes)) {
+        connection.release(bytes);
+        return false;
+      }
+      return true;
+    }
+
+    /** Gives back what this stream holds, and its place in its connection's budget once it ends. */
+    private void leave() {
+      connection.starved.remove(this);
+      nodeBudget.starved.remove(this);
+      releaseHeld();
+      if (left.compareAndSet(false, true)) {
+        connectionBudgets.computeIfPresent(remote, (k, b) -> b.users.decrementAndGet() == 0 ? null : b);
+      }
     }
 
     @Override
@@ -182,6 +299,16 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
     void cancelled() {
       ended = true;
       streams.remove(this);
+      leave();
+    }
+
+    /** Bytes this stream sent that may still sit in gRPC's buffer. */
+    private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+
+    private void releaseHeld() {
+      long bytes = held.getAndSet(0);
+      connection.release(bytes);
+      nodeBudget.release(bytes);
     }
 
     void wake() {
@@ -189,8 +316,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
         try {
           pumps.execute(this::drain);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-          ended = true;
-          streams.remove(this);
+          cancelled(); // the service is closing
         }
       }
     }
@@ -201,9 +327,14 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
         seen = wakeups.get();
         try {
           pump();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+          // Even an Error (say, out of memory) must end this stream: left half-done, it would
+          // never be woken again and would keep its watchers and budget forever.
           LOG.error("{}: watch stream failed", nodeId, e);
-          end(ErrorMapper.toStatus(nodeId, e));
+          end(
+              e instanceof RuntimeException r
+                  ? ErrorMapper.toStatus(nodeId, r)
+                  : Status.INTERNAL.withDescription("watch stream failed on node " + nodeId + ": " + e).asRuntimeException());
         }
       } while (!wakeups.compareAndSet(seen, 0));
     }
@@ -214,6 +345,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
       }
       ended = true;
       streams.remove(this);
+      leave();
       try {
         if (error == null) {
           out.onCompleted();
@@ -228,6 +360,9 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
     private void pump() {
       if (ended) {
         return;
+      }
+      if (out.isReady()) {
+        releaseHeld(); // what it sent before has left gRPC's buffer
       }
       for (WatchRequest r; (r = inbox.poll()) != null; ) {
         if (r == SHUTDOWN) {
@@ -300,11 +435,26 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
         b.addEvents(event(c));
       }
       boolean moved = page.next() > w.next;
-      w.next = page.next();
       if (b.getEventsCount() == 0) {
+        w.next = page.next();
         return moved; // nothing this watcher wants in these revisions
       }
-      send(b.setHeader(header(view.applied(), page.next() - 1)).build());
+      WatchResponse response = b.setHeader(header(view.applied(), page.next() - 1)).build();
+      long size = response.getSerializedSize();
+      if (!charge(size)) {
+        // Over budget: wait (in history, costing nothing) until bytes are released.
+        connection.starved.add(this);
+        nodeBudget.starved.add(this);
+        if (charge(size)) {
+          connection.starved.remove(this);
+          nodeBudget.starved.remove(this);
+        } else {
+          return false;
+        }
+      }
+      held.addAndGet(size);
+      w.next = page.next();
+      send(response);
       w.sentSinceTick = true;
       return true;
     }
@@ -426,9 +576,8 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
       try {
         out.onNext(response);
       } catch (RuntimeException e) {
-        // Cancelled under us: the cancel handler ends the stream.
-        ended = true;
-        streams.remove(this);
+        // Cancelled under us.
+        cancelled();
       }
     }
 

@@ -6,9 +6,11 @@ import io.ternkv.server.NotLeaderException;
 import io.ternkv.server.ServerConfig;
 import io.ternkv.server.UnavailableException;
 import io.ternkv.server.storage.KvStore;
+import io.ternkv.server.tls.NodeTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -62,11 +64,11 @@ public final class RaftNode implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean renewingLease =
       new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.ExecutorService readExecutor;
-  private final java.nio.file.Path storeFile;
+  private final Path storeFile;
   private final Membership membership;
   private final long startedNanos = System.nanoTime();
 
-  private RaftNode(ServerConfig config, RaftEvents events) throws IOException {
+  private RaftNode(ServerConfig config, RaftEvents events, NodeTls tls) throws IOException {
     this.config = config;
     List<RaftPeer> peers = new ArrayList<>();
     if (config.join()) {
@@ -83,7 +85,7 @@ public final class RaftNode implements AutoCloseable {
       }
     }
     this.group = RaftGroup.valueOf(DEFAULT_GROUP, peers);
-    this.storeFile = config.dataDir().resolve("state").resolve("kv.mv.db");
+    this.storeFile = storeFile(config);
     this.lease = new LeaseTracker((long) (config.electionTimeoutMin().toNanos() * LEASE_RATIO));
     this.readExecutor =
         java.util.concurrent.Executors.newCachedThreadPool(
@@ -106,10 +108,65 @@ public final class RaftNode implements AutoCloseable {
             .setGroup(group)
             .setStateMachine(stateMachine)
             .setProperties(RaftSettings.of(config))
+            .setParameters(RaftSettings.parameters(tls))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.membership =
         new Membership(config.nodeId(), server, DEFAULT_GROUP, this::division, this::translate);
+  }
+
+  /** Where a node keeps its store file. */
+  public static Path storeFile(ServerConfig config) {
+    return config.dataDir().resolve("state").resolve("kv.mv.db");
+  }
+
+  /**
+   * The term of a seeded snapshot. Not 0: Ratis takes a voter whose last entry has term 0 for one
+   * with an empty log and refuses to count its vote (LeaderElection.nonEmptyLog), so a cluster
+   * seeded at term 0 could never elect a leader.
+   */
+  public static final long SEED_TERM = 1;
+
+  /** Writes a snapshot's bytes to a stream. */
+  @FunctionalInterface
+  public interface SnapshotWriter {
+    void writeTo(java.io.OutputStream out) throws IOException;
+  }
+
+  /**
+   * Prepares a new node's Raft storage so that it starts from a snapshot at ({@link
+   * #SEED_TERM}, {@code index}) instead of an empty log: formats the group's storage and installs
+   * the snapshot as Ratis's latest. A node started on it resumes the log after {@code index}, so
+   * log indexes (and the lease ids derived from them) keep growing past those in the snapshot.
+   *
+   * @throws IOException when the storage cannot be written
+   */
+  public static void seedFromSnapshot(ServerConfig config, long index, SnapshotWriter snapshot)
+      throws IOException {
+    java.io.File groupDir =
+        config.dataDir().resolve("raft").resolve(DEFAULT_GROUP.getUuid().toString()).toFile();
+    java.nio.file.Files.createDirectories(groupDir.toPath());
+    try (RaftStorage storage =
+        RaftStorage.newBuilder()
+            .setDirectory(groupDir)
+            .setOption(RaftStorage.StartupOption.FORMAT)
+            .setStorageFreeSpaceMin(org.apache.ratis.util.SizeInBytes.valueOf(0))
+            .build()) {
+      storage.initialize();
+      org.apache.ratis.statemachine.impl.SimpleStateMachineStorage snapshots =
+          new org.apache.ratis.statemachine.impl.SimpleStateMachineStorage();
+      snapshots.init(storage);
+      java.io.File target = snapshots.getSnapshotFile(SEED_TERM, index);
+      Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
+      try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(tmp)) {
+        snapshot.writeTo(out);
+      }
+      try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+      java.nio.file.Files.move(tmp, target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      org.apache.ratis.util.MD5FileUtil.computeAndSaveMd5ForFile(target);
+    }
   }
 
   /**
@@ -127,7 +184,16 @@ public final class RaftNode implements AutoCloseable {
    * @throws IOException when storage cannot be opened or the Raft port cannot be bound
    */
   public static RaftNode start(ServerConfig config, RaftEvents events) throws IOException {
-    RaftNode node = new RaftNode(config, events);
+    return start(config, events, NodeTls.NONE);
+  }
+
+  /**
+   * Starts the node with TLS on the Raft port when {@code tls} has peer certificates.
+   *
+   * @throws IOException when storage cannot be opened or the Raft port cannot be bound
+   */
+  public static RaftNode start(ServerConfig config, RaftEvents events, NodeTls tls) throws IOException {
+    RaftNode node = new RaftNode(config, events, tls);
     try {
       node.server.start();
     } catch (IOException | RuntimeException e) {

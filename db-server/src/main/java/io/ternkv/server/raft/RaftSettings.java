@@ -1,12 +1,16 @@
 package io.ternkv.server.raft;
 
 import io.ternkv.server.ServerConfig;
+import io.ternkv.server.tls.NodeTls;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslProvider;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
@@ -74,6 +78,30 @@ final class RaftSettings {
       }
     }
     return p;
+  }
+
+  /**
+   * Ratis's non-property settings: mutual TLS on the Raft port when the node has peer
+   * certificates. One {@link GrpcTlsConfig} for every Ratis channel (server, client, admin; they
+   * share the Raft port), with our reloading key and trust managers, so replaced certificate files
+   * reach new Raft connections without a restart. Java's TLS (JDK provider), TLS 1.2 and 1.3 only;
+   * Ratis checks the peer's host name against its certificate on the client side.
+   */
+  static Parameters parameters(NodeTls tls) {
+    Parameters parameters = new Parameters();
+    if (tls.peerKeyManager().isPresent()) {
+      GrpcTlsConfig conf =
+          GrpcTlsConfig.newBuilder()
+              .setName("peer")
+              .setKeyManager(tls.peerKeyManager().get())
+              .setTrustManager(tls.peerTrustManager().orElseThrow())
+              .setMutualTls(true)
+              .setSslProvider(SslProvider.JDK)
+              .setProtocols(NodeTls.PROTOCOLS)
+              .build();
+      GrpcConfigKeys.TLS.setConf(parameters, conf);
+    }
+    return parameters;
   }
 
   private static TimeDuration millis(long ms) {

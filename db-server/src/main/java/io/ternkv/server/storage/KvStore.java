@@ -226,6 +226,8 @@ public final class KvStore implements AutoCloseable {
         new ReadView(
             kv,
             kv.flushAndGetRoot(),
+            leases,
+            leases.flushAndGetRoot(),
             history,
             history.flushAndGetRoot(),
             events,
@@ -312,25 +314,71 @@ public final class KvStore implements AutoCloseable {
   }
 
   /**
-   * Writes a snapshot of the whole store to {@code out} and returns the state it reflects. The
-   * caller must ensure no mutation runs meanwhile (Ratis takes snapshots on the apply thread).
+   * Writes a snapshot of the whole store to {@code out}, after committing, and returns the state
+   * it reflects. Mutations may run meanwhile; the snapshot is of the moment of the call.
    */
   public AppliedState writeSnapshot(OutputStream out) throws IOException {
-    AppliedState at;
-    Cursor<byte[], byte[]> cursor;
-    Cursor<Long, byte[]> leaseCursor;
-    Cursor<byte[], byte[]> historyCursor;
-    Cursor<Long, byte[]> eventsCursor;
-    long compactedAt;
+    Pinned pinned;
     synchronized (lock) {
       commitLocked();
-      at = applied;
-      cursor = kv.cursor(null);
-      leaseCursor = leases.cursor(null);
-      historyCursor = history.cursor(null);
-      eventsCursor = events.cursor(null);
-      compactedAt = compacted;
+      pinned = pin();
     }
+    try (pinned) {
+      return writeSnapshot(pinned.view(), out);
+    }
+  }
+
+  /**
+   * Holds the current view readable for as long as it is open, however long that is (a backup):
+   * the store keeps every page that view can reach until {@link #close()}. Close it promptly.
+   *
+   * <p>Threading: the view may be read from any thread; close once.
+   */
+  public final class Pinned implements AutoCloseable {
+    private final ReadView view;
+    private final MVStore.TxCounter counter;
+    private final java.util.concurrent.atomic.AtomicBoolean closed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    private Pinned(ReadView view, MVStore.TxCounter counter) {
+      this.view = view;
+      this.counter = counter;
+    }
+
+    /** The pinned view. */
+    public ReadView view() {
+      return view;
+    }
+
+    /** Releases the pin (idempotent). */
+    @Override
+    public void close() {
+      if (closed.compareAndSet(false, true)) {
+        store.deregisterVersionUsage(counter);
+      }
+    }
+  }
+
+  /**
+   * Pins the current view for a long read; see {@link Pinned}.
+   *
+   * @throws IllegalStateException when the store is closed
+   */
+  public Pinned pin() {
+    synchronized (lock) {
+      if (store.isClosed()) {
+        throw new IllegalStateException("store is closed");
+      }
+      return new Pinned(published, store.registerVersionUsage());
+    }
+  }
+
+  /**
+   * Writes a snapshot of one view to {@code out} (in the format {@link #restoreSnapshot} reads)
+   * and returns the state it reflects. Pin the view first when the write may take long.
+   */
+  public static AppliedState writeSnapshot(ReadView view, OutputStream out) throws IOException {
+    AppliedState at = view.applied();
     CRC32 crc = new CRC32();
     DataOutputStream data =
         new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(out, 1 << 16), crc));
@@ -339,11 +387,11 @@ public final class KvStore implements AutoCloseable {
     data.writeLong(at.term());
     data.writeLong(at.index());
     data.writeLong(at.revision());
-    writeBytesMap(data, cursor);
-    writeLongMap(data, leaseCursor);
-    data.writeLong(compactedAt);
-    writeBytesMap(data, historyCursor);
-    writeLongMap(data, eventsCursor);
+    writeBytesMap(data, view.map.cursor(view.root, null, null, false));
+    writeLongMap(data, view.leases.cursor(view.leasesRoot, null, null, false));
+    data.writeLong(view.compacted);
+    writeBytesMap(data, view.history.cursor(view.historyRoot, null, null, false));
+    writeLongMap(data, view.events.cursor(view.eventsRoot, null, null, false));
     data.flush();
     new DataOutputStream(out).writeLong(crc.getValue());
     out.flush();
@@ -915,6 +963,8 @@ public final class KvStore implements AutoCloseable {
   public static final class ReadView {
     private final MVMap<byte[], byte[]> map;
     private final RootReference<byte[], byte[]> root;
+    private final MVMap<Long, byte[]> leases;
+    private final RootReference<Long, byte[]> leasesRoot;
     private final MVMap<byte[], byte[]> history;
     private final RootReference<byte[], byte[]> historyRoot;
     private final MVMap<Long, byte[]> events;
@@ -925,6 +975,8 @@ public final class KvStore implements AutoCloseable {
     private ReadView(
         MVMap<byte[], byte[]> map,
         RootReference<byte[], byte[]> root,
+        MVMap<Long, byte[]> leases,
+        RootReference<Long, byte[]> leasesRoot,
         MVMap<byte[], byte[]> history,
         RootReference<byte[], byte[]> historyRoot,
         MVMap<Long, byte[]> events,
@@ -933,6 +985,8 @@ public final class KvStore implements AutoCloseable {
         long compacted) {
       this.map = map;
       this.root = root;
+      this.leases = leases;
+      this.leasesRoot = leasesRoot;
       this.history = history;
       this.historyRoot = historyRoot;
       this.events = events;
@@ -949,6 +1003,11 @@ public final class KvStore implements AutoCloseable {
     /** The oldest revision this view can read. */
     public long compacted() {
       return compacted;
+    }
+
+    /** Number of keys in this view. */
+    public long keyCount() {
+      return root.getTotalCount();
     }
 
     /** Reads one key. */

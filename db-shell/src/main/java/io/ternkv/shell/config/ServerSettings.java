@@ -3,6 +3,7 @@ package io.ternkv.shell.config;
 import io.ternkv.server.MemberSpec;
 import io.ternkv.server.ServerConfig;
 import io.ternkv.server.apply.RequestLimits;
+import io.ternkv.server.tls.TlsFiles;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
@@ -158,7 +159,9 @@ public final class ServerSettings {
             .logSegmentBytes(d.logSegmentBytes)
             .electionTimeout(d.electionTimeoutMin, d.electionTimeoutMax)
             .storeCommit(d.storeCommitWrites, d.storeCommitInterval)
-            .limits(new RequestLimits(d.maxKeyBytes, d.maxValueBytes));
+            .limits(new RequestLimits(d.maxKeyBytes, d.maxValueBytes))
+            .clientTls(d.tlsCert == null ? null : new TlsFiles(d.tlsCert, d.tlsKey, d.tlsCa), d.clientCertAuth)
+            .peerTls(d.peerTlsCert == null ? null : new TlsFiles(d.peerTlsCert, d.peerTlsKey, d.peerTlsCa));
     ServerConfig config;
     try {
       config = b.build();
@@ -192,11 +195,38 @@ public final class ServerSettings {
     if (d.raft != null && d.raft.port() != self.raftAddress().port()) {
       throw portMismatch(Setting.RAFT, d.raft.toString(), self, chosen);
     }
+    checkTls(d, chosen);
     if (d.electionTimeoutMax.compareTo(d.electionTimeoutMin) <= 0) {
       throw new IllegalArgumentException(
           "election-timeout-max " + d.electionTimeoutMax.toMillis() + "ms ("
               + chosen.get(Setting.ELECTION_TIMEOUT_MAX).source() + ") must be more than election-timeout-min "
               + d.electionTimeoutMin.toMillis() + "ms (" + chosen.get(Setting.ELECTION_TIMEOUT_MIN).source() + ")");
+    }
+  }
+
+  /** TLS files come in sets: a certificate with its key; client-cert-auth and peer TLS need a CA. */
+  private static void checkTls(Setting.Draft d, Map<Setting, Value> chosen) {
+    together(chosen, d.tlsCert != null, Setting.TLS_CERT, d.tlsKey != null, Setting.TLS_KEY);
+    if (d.tlsCa != null && d.tlsCert == null) {
+      throw new IllegalArgumentException(
+          "tls-ca (" + chosen.get(Setting.TLS_CA).source() + ") needs TLS on the client port: give tls-cert and tls-key too");
+    }
+    if (d.clientCertAuth && d.tlsCa == null) {
+      throw new IllegalArgumentException(
+          "client-cert-auth (" + chosen.get(Setting.CLIENT_CERT_AUTH).source()
+              + ") needs tls-ca, the CA that signs the client certificates (and tls-cert, tls-key)");
+    }
+    together(chosen, d.peerTlsCert != null, Setting.PEER_TLS_CERT, d.peerTlsKey != null, Setting.PEER_TLS_KEY);
+    together(chosen, d.peerTlsCert != null, Setting.PEER_TLS_CERT, d.peerTlsCa != null, Setting.PEER_TLS_CA);
+  }
+
+  private static void together(Map<Setting, Value> chosen, boolean aSet, Setting a, boolean bSet, Setting b) {
+    if (aSet != bSet) {
+      Setting given = aSet ? a : b;
+      Setting missing = aSet ? b : a;
+      throw new IllegalArgumentException(
+          given.key() + " (" + chosen.get(given).source() + ") needs " + missing.key() + " too: give "
+              + missing.flag() + ", " + missing.env() + " or " + missing.key() + " in a config file");
     }
   }
 

@@ -42,8 +42,8 @@ public enum Setting {
         MemberSpec.checkUnique(members);
         d.members = members;
       }),
-  JOIN("BOOL", "false", null,
-      "Start without forming a group and wait to be added to a running cluster (member add on the leader); members then needs only this node's entry.",
+  JOIN("true|false", "false", null,
+      "Start without forming a group and wait to be added to a running cluster (member add on the leader); members then needs only this node's entry (as a flag, --join alone means true).",
       (d, v) -> d.join = bool(v)),
   CLIENT("HOST:PORT", null, "this node's entry in members", "Address to serve clients on; its port must match the entry.",
       (d, v) -> d.client = HostPort.parse(v)),
@@ -73,7 +73,24 @@ public enum Setting {
   MAX_KEY_BYTES("BYTES", "4KiB", null, "Largest key accepted.",
       (d, v) -> d.maxKeyBytes = (int) between(bytes(v), 1, Integer.MAX_VALUE)),
   MAX_VALUE_BYTES("BYTES", "1MiB", null, "Largest value accepted, at most 3MiB.",
-      (d, v) -> d.maxValueBytes = (int) between(bytes(v), 0, 3L * 1024 * 1024));
+      (d, v) -> d.maxValueBytes = (int) between(bytes(v), 0, 3L * 1024 * 1024)),
+  TLS_CERT("FILE", null, "off (plaintext)",
+      "PEM certificate (chain) for TLS on the client port; with tls-key. Reloaded when it changes and on SIGHUP.",
+      (d, v) -> d.tlsCert = path(v)),
+  TLS_KEY("FILE", null, "off", "PEM private key (unencrypted PKCS#8) of tls-cert.", (d, v) -> d.tlsKey = path(v)),
+  TLS_CA("FILE", null, "none",
+      "PEM CA certificates that sign client certificates and the other nodes' client-port certificates.",
+      (d, v) -> d.tlsCa = path(v)),
+  CLIENT_CERT_AUTH("true|false", "false", null,
+      "Refuse clients without a certificate signed by tls-ca (as a flag, --client-cert-auth alone means true).",
+      (d, v) -> d.clientCertAuth = bool(v)),
+  PEER_TLS_CERT("FILE", null, "off (plaintext)",
+      "PEM certificate for mutual TLS on the Raft port; with peer-tls-key and peer-tls-ca. Reloaded like tls-cert.",
+      (d, v) -> d.peerTlsCert = path(v)),
+  PEER_TLS_KEY("FILE", null, "off", "PEM private key (unencrypted PKCS#8) of peer-tls-cert.",
+      (d, v) -> d.peerTlsKey = path(v)),
+  PEER_TLS_CA("FILE", null, "off", "PEM CA certificates a peer's certificate must be signed by.",
+      (d, v) -> d.peerTlsCa = path(v));
 
   /** Environment variables every {@code TERN_} setting variable shares its prefix with. */
   public static final String ENV_PREFIX = "TERN_";
@@ -124,11 +141,6 @@ public enum Setting {
     return defaultValue != null ? defaultValue : whenUnset;
   }
 
-  /** Whether it is true or false, so that the bare flag ({@code --join}) means true. */
-  public boolean isSwitch() {
-    return "BOOL".equals(label);
-  }
-
   /** Whether the server cannot start without it. */
   public boolean required() {
     return "required".equals(whenUnset);
@@ -137,6 +149,11 @@ public enum Setting {
   /** One sentence for help and docs. */
   public String description() {
     return description;
+  }
+
+  /** Whether the flag may be given without a value (then it means {@code true}). */
+  public boolean isSwitch() {
+    return this == CLIENT_CERT_AUTH || this == JOIN;
   }
 
   /** The setting whose key is {@code key}, if any. */
@@ -176,6 +193,13 @@ public enum Setting {
     Duration storeCommitInterval;
     int maxKeyBytes;
     int maxValueBytes;
+    Path tlsCert;
+    Path tlsKey;
+    Path tlsCa;
+    boolean clientCertAuth;
+    Path peerTlsCert;
+    Path peerTlsKey;
+    Path peerTlsCa;
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)?");
@@ -183,14 +207,6 @@ public enum Setting {
 
   private static String millis(Duration d) {
     return d.toMillis() + "ms";
-  }
-
-  static boolean bool(String v) {
-    return switch (v) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException("not true or false");
-    };
   }
 
   static long number(String v) {
@@ -240,6 +256,14 @@ public enum Setting {
       throw new IllegalArgumentException("too large");
     }
     return n * unit;
+  }
+
+  static boolean bool(String v) {
+    return switch (v) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("not true or false");
+    };
   }
 
   private static Path path(String v) {

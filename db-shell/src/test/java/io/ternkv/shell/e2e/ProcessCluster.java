@@ -24,6 +24,8 @@ final class ProcessCluster implements AutoCloseable {
   private final int initial;
   private final List<String> extraArgs;
   private final List<Process> processes = new ArrayList<>();
+  /** More flags for node i's command line (e.g. TLS files); none by default. */
+  private java.util.function.IntFunction<List<String>> nodeArgs = i -> List.of();
 
   ProcessCluster(Path dir, int nodes) throws IOException {
     this(dir, nodes, List.of());
@@ -46,6 +48,22 @@ final class ProcessCluster implements AutoCloseable {
         "n" + (members.size() + 1),
         new HostPort("127.0.0.1", ports[0]),
         new HostPort("127.0.0.1", ports[1]));
+  }
+
+  /** Gives node i these extra flags from its next start on. */
+  ProcessCluster withArgs(java.util.function.IntFunction<List<String>> nodeArgs) {
+    this.nodeArgs = nodeArgs;
+    return this;
+  }
+
+  /** The members list the initial nodes are started with. */
+  List<MemberSpec> members() {
+    return members.subList(0, initial);
+  }
+
+  /** Node i's process id (it must be running). */
+  long pid(int i) {
+    return processes.get(i).pid();
   }
 
   /** Client addresses of the initial members. */
@@ -103,6 +121,7 @@ final class ProcessCluster implements AutoCloseable {
       cmd.addAll(List.of("--join", "--members", m.toString()));
     }
     cmd.addAll(extraArgs);
+    cmd.addAll(nodeArgs.apply(i));
     Files.createDirectories(dir);
     File log = log(i).toFile();
     processes.set(
