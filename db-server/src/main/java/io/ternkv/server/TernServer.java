@@ -151,7 +151,7 @@ public final class TernServer implements AutoCloseable {
               .addService(kv)
               .addService(
                   new ClusterService(
-                      config.nodeId(), raft, new MemberChanges(config.nodeId(), raft, config.electionTimeoutMax())))
+                      config.nodeId(), raft, new MemberChanges(config.nodeId(), raft, tls, config.electionTimeoutMax())))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
               .addService(watches.service())
               .addService(new MaintenanceService(config.nodeId(), raft))

@@ -3,7 +3,6 @@ package io.ternkv.server.membership;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.ternkv.proto.v1.ClusterGrpc;
 import io.ternkv.proto.v1.Role;
@@ -13,6 +12,7 @@ import io.ternkv.proto.v1.WaitAppliedRequest;
 import io.ternkv.proto.v1.WaitAppliedResponse;
 import io.ternkv.server.FailedPreconditionException;
 import io.ternkv.server.MemberSpec;
+import io.ternkv.server.tls.NodeTls;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +37,10 @@ final class JoiningNode {
    * it does not answer within {@link #ANSWER_WITHIN_NANOS} (or by {@code giveUpNanos}), is another
    * node, or is a member of a group already.
    */
-  static CompletableFuture<Void> checkReady(MemberSpec member, long giveUpNanos) {
+  static CompletableFuture<Void> checkReady(NodeTls tls, MemberSpec member, long giveUpNanos) {
     long left = Math.min(giveUpNanos - System.nanoTime(), ANSWER_WITHIN_NANOS);
     return JoiningNode.<StatusResponse>call(
+            tls,
             member,
             left,
             (stub, observer) -> stub.status(StatusRequest.getDefaultInstance(), observer),
@@ -76,8 +77,10 @@ final class JoiningNode {
    * A future of the node's applied index once it is at least {@code index}; failing with {@link
    * io.ternkv.server.UnavailableException} when it did not confirm by {@code giveUpNanos}.
    */
-  static CompletableFuture<Long> awaitApplied(MemberSpec member, long index, long giveUpNanos) {
+  static CompletableFuture<Long> awaitApplied(
+      NodeTls tls, MemberSpec member, long index, long giveUpNanos) {
     return JoiningNode.<WaitAppliedResponse>call(
+            tls,
             member,
             giveUpNanos - System.nanoTime(),
             (stub, observer) -> stub.waitApplied(WaitAppliedRequest.newBuilder().setIndex(index).build(), observer),
@@ -99,14 +102,18 @@ final class JoiningNode {
   }
 
   private static <R> CompletableFuture<R> call(
-      MemberSpec member, long timeoutNanos, Rpc<R> rpc, Function<Status, RuntimeException> failure) {
+      NodeTls tls,
+      MemberSpec member,
+      long timeoutNanos,
+      Rpc<R> rpc,
+      Function<Status, RuntimeException> failure) {
     CompletableFuture<R> done = new CompletableFuture<>();
     if (timeoutNanos <= 0) {
       done.completeExceptionally(failure.apply(Status.DEADLINE_EXCEEDED.withDescription("no time left")));
       return done;
     }
-    ManagedChannel channel =
-        NettyChannelBuilder.forTarget(member.clientAddress().toString()).usePlaintext().build();
+    // In TLS when this node's client port is: the cluster's nodes share one setting.
+    ManagedChannel channel = tls.channelToClientPort(member.clientAddress().toString());
     rpc.send(
         ClusterGrpc.newStub(channel)
             .withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS)

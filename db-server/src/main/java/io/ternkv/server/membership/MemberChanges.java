@@ -8,6 +8,7 @@ import io.ternkv.server.UnavailableException;
 import io.ternkv.server.raft.Membership;
 import io.ternkv.server.raft.Membership.Configuration;
 import io.ternkv.server.raft.RaftNode;
+import io.ternkv.server.tls.NodeTls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +49,7 @@ public final class MemberChanges {
 
   private final String nodeId;
   private final RaftNode raft;
+  private final NodeTls tls;
   private final Membership membership;
   private final Duration transferTimeout;
   private final Duration electionTimeoutMax;
@@ -55,12 +57,14 @@ public final class MemberChanges {
   private final AtomicReference<String> running = new AtomicReference<>();
 
   /**
+   * @param tls how to reach a joining node's client port (TLS when this node's is)
    * @param electionTimeoutMax the group's longest election timeout; a leadership transfer may take
    *     five of them (the new leader must catch up and win an election) before it is given up
    */
-  public MemberChanges(String nodeId, RaftNode raft, Duration electionTimeoutMax) {
+  public MemberChanges(String nodeId, RaftNode raft, NodeTls tls, Duration electionTimeoutMax) {
     this.nodeId = nodeId;
     this.raft = raft;
+    this.tls = tls;
     this.membership = raft.membership();
     this.transferTimeout = electionTimeoutMax.multipliedBy(5);
     this.electionTimeoutMax = electionTimeoutMax;
@@ -113,7 +117,7 @@ public final class MemberChanges {
                   id + " is already joining as " + joining.get() + "; remove it first to use other addresses");
             }
             LOG.info("{}: finishing the join of {}", nodeId, member);
-            listening = JoiningNode.checkReady(member, giveUp);
+            listening = JoiningNode.checkReady(tls, member, giveUp);
           } else {
             refuseUnfinishedJoin(c, id);
             for (MemberSpec m : c.all()) {
@@ -125,10 +129,10 @@ public final class MemberChanges {
             }
             LOG.info("{}: adding {} as a non-voting member", nodeId, member);
             listening =
-                JoiningNode.checkReady(member, giveUp).thenCompose(v -> membership.addNonVoter(member));
+                JoiningNode.checkReady(tls, member, giveUp).thenCompose(v -> membership.addNonVoter(member));
           }
           return listening
-              .thenCompose(v -> JoiningNode.awaitApplied(member, raft.status().commitIndex(), giveUp))
+              .thenCompose(v -> JoiningNode.awaitApplied(tls, member, raft.status().commitIndex(), giveUp))
               .thenCompose(
                   applied -> {
                     if (System.nanoTime() >= giveUp) {
