@@ -2,7 +2,6 @@ package io.ternkv.client;
 
 import io.grpc.StatusRuntimeException;
 import io.ternkv.client.internal.Caller;
-import io.ternkv.client.internal.StatusMapping;
 import io.ternkv.proto.v1.BackupRequest;
 import io.ternkv.proto.v1.BackupResponse;
 import io.ternkv.proto.v1.MaintenanceGrpc;
@@ -85,7 +84,7 @@ final class Backups {
       if (Thread.currentThread().isInterrupted()) {
         throw new TernException(ErrorCode.CANCELLED, "backup cancelled; " + file + " was not written", e);
       }
-      throw StatusMapping.toException(e, address);
+      throw caller.explain(address, e).join();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write backup " + file + ": " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {

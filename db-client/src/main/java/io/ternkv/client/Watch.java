@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.ternkv.client.internal.Caller;
-import io.ternkv.client.internal.StatusMapping;
 import io.ternkv.proto.v1.Event;
 import io.ternkv.proto.v1.WatchCreateRequest;
 import io.ternkv.proto.v1.WatchGrpc;
@@ -211,7 +210,8 @@ public final class Watch implements AutoCloseable {
 
     @Override
     public void onError(Throwable t) {
-      lost(StatusMapping.toException(t, node));
+      // Through the caller, so a TLS mismatch ends the watch with one clear error, not retries.
+      caller.explain(node, t).thenAccept(this::lost);
     }
 
     @Override

@@ -65,6 +65,37 @@ final class Args {
     }
   }
 
+  /**
+   * Parses a positive duration: a whole number with {@code ms}, {@code s}, {@code m} or {@code h};
+   * a bare number is seconds.
+   *
+   * @param error the message when it is not one
+   * @throws IllegalArgumentException with {@code error}
+   */
+  static java.time.Duration duration(String value, String error) {
+    String t = value.trim().toLowerCase(Locale.ROOT);
+    try {
+      java.time.Duration d;
+      if (t.endsWith("ms")) {
+        d = java.time.Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      } else if (t.endsWith("s")) {
+        d = java.time.Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else if (t.endsWith("m")) {
+        d = java.time.Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else if (t.endsWith("h")) {
+        d = java.time.Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else {
+        d = java.time.Duration.ofSeconds(Long.parseLong(t));
+      }
+      if (d.isNegative() || d.isZero()) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException(error);
+    }
+  }
+
   /** A revision option ({@code --rev N}): 0 when absent. */
   long revision() {
     String v = option("--rev");

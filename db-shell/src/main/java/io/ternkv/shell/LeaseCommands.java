@@ -79,27 +79,7 @@ final class LeaseCommands {
   }
 
   static Duration parseTtl(String s) {
-    String t = s.trim().toLowerCase(Locale.ROOT);
-    try {
-      Duration d;
-      if (t.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      } else if (t.endsWith("s")) {
-        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else if (t.endsWith("m")) {
-        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else if (t.endsWith("h")) {
-        d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else {
-        d = Duration.ofSeconds(Long.parseLong(t));
-      }
-      if (d.isNegative() || d.isZero()) {
-        throw new NumberFormatException();
-      }
-      return d;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("lease: '" + s + "' is not a TTL (e.g. 500ms, 10s, 5m, 1h)");
-    }
+    return Args.duration(s, "lease: '" + s + "' is not a TTL (e.g. 500ms, 10s, 5m, 1h)");
   }
 
   static long parseId(String s) {

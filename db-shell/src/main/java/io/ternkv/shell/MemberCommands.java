@@ -64,26 +64,6 @@ final class MemberCommands {
   }
 
   static Duration parseTimeout(String s) {
-    String t = s.trim().toLowerCase(Locale.ROOT);
-    try {
-      Duration d;
-      if (t.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      } else if (t.endsWith("s")) {
-        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else if (t.endsWith("m")) {
-        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else if (t.endsWith("h")) {
-        d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else {
-        d = Duration.ofSeconds(Long.parseLong(t));
-      }
-      if (d.isNegative() || d.isZero()) {
-        throw new NumberFormatException();
-      }
-      return d;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("member: --timeout '" + s + "' is not a duration (e.g. 30s, 5m)");
-    }
+    return Args.duration(s, "member: --timeout '" + s + "' is not a duration (e.g. 30s, 5m)");
   }
 }

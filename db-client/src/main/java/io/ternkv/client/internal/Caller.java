@@ -251,6 +251,18 @@ public final class Caller implements AutoCloseable {
   }
 
   /**
+   * The client's exception for a failed call or stream to {@code address}: a {@link
+   * io.ternkv.client.TransportSecurityException} (not retriable) when the failure is a TLS
+   * mismatch, else the usual mapping. Completes off the caller's thread when the node must be
+   * probed (once per address); never fails.
+   */
+  public CompletableFuture<TernException> explain(String address, Throwable error) {
+    CompletableFuture<Object> failed = new CompletableFuture<>();
+    securityMismatch(address, error, failed);
+    return failed.handle((v, e) -> StatusMapping.toException(e, address));
+  }
+
+  /**
    * Fails {@code f} with {@code error}, or with a {@link io.ternkv.client.TransportSecurityException}
    * (not retriable) when the failure is a TLS mismatch. A plaintext failure that may come from a
    * TLS node is checked with a handshake on a separate thread, once per address.

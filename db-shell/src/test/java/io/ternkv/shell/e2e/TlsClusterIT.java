@@ -147,12 +147,31 @@ class TlsClusterIT {
   }
 
   @Test
-  void plaintextClientFailsAtOnceSayingTheNodeRequiresTls() {
+  void plaintextClientFailsAtOnceSayingTheNodeRequiresTls() throws Exception {
     try (TernClient client =
         TernClient.builder().endpoints(cluster.endpoint(0)).requestTimeout(Duration.ofSeconds(60)).build()) {
       TernException e = assertThrows(TernException.class, () -> client.put("tls/plain", "x"));
       assertInstanceOf(TransportSecurityException.class, e, e::toString);
       assertTrue(e.getMessage().startsWith(cluster.endpoint(0) + " requires TLS but this client connects in plaintext"), e.getMessage());
+
+      // A watch meets the same mismatch on its stream: it ends with that error, it does not retry.
+      java.util.concurrent.CompletableFuture<TernException> ended = new java.util.concurrent.CompletableFuture<>();
+      try (io.ternkv.client.Watch w =
+          client.watch(
+              io.ternkv.client.WatchOptions.key("tls/plain".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+              new io.ternkv.client.WatchListener() {
+                @Override
+                public void onEvents(java.util.List<io.ternkv.client.WatchEvent> events) {}
+
+                @Override
+                public void onCancelled(TernException reason) {
+                  ended.complete(reason);
+                }
+              })) {
+        TernException why = ended.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertInstanceOf(TransportSecurityException.class, why, why::toString);
+        assertTrue(w.reconnects() <= 1, "gave up instead of retrying: " + w.reconnects());
+      }
     }
   }
 
