@@ -141,6 +141,7 @@ public final class TernServer implements AutoCloseable {
               new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()));
       if (metrics != null) {
         metrics.bindStatus(raft::status);
+        metrics.bindLogSync(raft::logSync);
         builder.intercept(metrics.requestInterceptor());
       }
       if (tls.clientPortTls()) {

@@ -178,6 +178,25 @@ class MetricsIT {
   }
 
   @Test
+  void logSyncsAreCountedWithTheirLatencyOnEveryMember() throws Exception {
+    Scrape before = scrape(leader);
+    for (int i = 0; i < 5; i++) {
+      kv().put(PutRequest.newBuilder().setKey(bytes("sync/" + i)).setValue(bytes("v")).build());
+    }
+    Scrape after = scrape(leader);
+    assertTrue(
+        after.delta(before, "tern_raft_log_syncs_total", Map.of()) >= 1,
+        "acknowledged writes were synced to the leader's log");
+    double median = after.value("tern_raft_log_sync_seconds", Map.of("quantile", "0.5"));
+    double max = after.value("tern_raft_log_sync_seconds", Map.of("quantile", "1"));
+    assertTrue(median > 0 && median < 10, "median sync " + median + " s");
+    assertTrue(max >= median, "max " + max + " s below median " + median + " s");
+    // A follower syncs the entries it appends before acknowledging them.
+    int follower = (leader + 1) % 3;
+    assertTrue(scrape(follower).value("tern_raft_log_syncs_total", Map.of()) >= 1);
+  }
+
+  @Test
   void snapshotsAreCountedWithTheirSize() throws Exception {
     for (int i = 0; i < 25; i++) {
       kv().put(PutRequest.newBuilder().setKey(bytes("snap/" + i)).setValue(bytes("value " + i)).build());

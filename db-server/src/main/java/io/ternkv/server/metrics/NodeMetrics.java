@@ -16,6 +16,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ternkv.proto.raft.v1.Command;
 import io.ternkv.server.HostPort;
+import io.ternkv.server.raft.LogSync;
 import io.ternkv.server.raft.NodeStatus;
 import io.ternkv.server.raft.RaftEvents;
 import java.io.IOException;
@@ -41,6 +42,8 @@ import java.util.function.ToDoubleFunction;
  *       tern_raft_has_leader}, {@code tern_raft_is_leader}, {@code tern_raft_voter}, {@code
  *       tern_raft_follower_lag_max}, {@code tern_store_bytes} (gauges, read from the node's status
  *       at each scrape) and {@code tern_raft_leader_changes_total}.
+ *   <li>{@code tern_raft_log_syncs_total} and {@code tern_raft_log_sync_seconds} by {@code
+ *       quantile}: Raft log fsyncs and their recent latency, from Ratis's own measurement.
  *   <li>{@code tern_apply_seconds} (histogram): applying one log command, by {@code command}.
  *   <li>{@code tern_snapshot_size_bytes} (count and sum: snapshots this node wrote and their
  *       bytes), {@code tern_snapshot_duration_seconds}, {@code tern_snapshots_installed_total}
@@ -76,6 +79,7 @@ public final class NodeMetrics implements RaftEvents, AutoCloseable {
   private final Timer snapshotDuration;
   private final MetricsEndpoint endpoint;
   private volatile Supplier<NodeStatus> status;
+  private volatile Supplier<LogSync> logSync;
 
   private NodeMetrics(String nodeId, HostPort address) throws IOException {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -167,6 +171,40 @@ public final class NodeMetrics implements RaftEvents, AutoCloseable {
     FunctionCounter.builder("tern.snapshots.installed", this, m -> m.read(NodeStatus::snapshotsInstalled))
         .description("Snapshots received from a leader and installed since start")
         .register(registry);
+  }
+
+  /**
+   * Registers the log-sync meters, read from {@code logSync} at each scrape: {@code
+   * tern_raft_log_syncs_total} and {@code tern_raft_log_sync_seconds} by {@code quantile} (0.5,
+   * 0.99, 1 for the maximum) over Ratis's recent sample. Call once.
+   */
+  public void bindLogSync(Supplier<LogSync> logSync) {
+    this.logSync = logSync;
+    FunctionCounter.builder("tern.raft.log.syncs", this, m -> m.sync(LogSync::count))
+        .description("Raft log syncs (fsyncs) since start")
+        .register(registry);
+    syncGauge("0.5", LogSync::p50Seconds);
+    syncGauge("0.99", LogSync::p99Seconds);
+    syncGauge("1", LogSync::maxSeconds);
+  }
+
+  private void syncGauge(String quantile, ToDoubleFunction<LogSync> value) {
+    Gauge.builder("tern.raft.log.sync.seconds", this, m -> m.sync(value))
+        .tag("quantile", quantile)
+        .description("Time to sync the Raft log to disk, over Ratis's recent sample")
+        .register(registry);
+  }
+
+  private double sync(ToDoubleFunction<LogSync> value) {
+    Supplier<LogSync> s = logSync;
+    if (s == null) {
+      return Double.NaN;
+    }
+    try {
+      return value.applyAsDouble(s.get());
+    } catch (RuntimeException e) {
+      return Double.NaN;
+    }
   }
 
   private void gauge(String name, String description, ToDoubleFunction<NodeStatus> value) {

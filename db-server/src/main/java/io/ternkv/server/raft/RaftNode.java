@@ -32,7 +32,10 @@ import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.metrics.impl.DefaultTimekeeperImpl;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.metrics.SegmentedRaftLogMetrics;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -445,6 +448,30 @@ public final class RaftNode implements AutoCloseable {
     RaftPeer leader = conf().getPeer(leaderId);
     String address = leader == null ? null : leader.getClientAddress();
     return new NotLeaderException(config.nodeId(), leaderId.toString(), address);
+  }
+
+  /**
+   * Ratis's measurement of this node's log syncs, {@link LogSync#NONE} before the division is
+   * open or when the configured metrics implementation does not expose it.
+   */
+  public LogSync logSync() {
+    try {
+      RaftLog log = division().getRaftLog();
+      if (log.getRaftLogMetrics() instanceof SegmentedRaftLogMetrics metrics
+          && metrics.getSyncTimer() instanceof DefaultTimekeeperImpl keeper) {
+        var timer = keeper.getTimer();
+        var sample = timer.getSnapshot();
+        double nanos = 1e-9;
+        return new LogSync(
+            timer.getCount(),
+            sample.getMedian() * nanos,
+            sample.get99thPercentile() * nanos,
+            sample.getMax() * nanos);
+      }
+    } catch (RuntimeException e) {
+      // Closed or not yet started: nothing to report.
+    }
+    return LogSync.NONE;
   }
 
   private RaftServer.Division division() {
