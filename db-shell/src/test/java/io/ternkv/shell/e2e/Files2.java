@@ -20,4 +20,10 @@ final class Files2 {
       }
     }
   }
+
+  static boolean isEmptyDirectory(Path dir) throws IOException {
+    try (Stream<Path> list = Files.list(dir)) {
+      return list.findAny().isEmpty();
+    }
+  }
 }

@@ -223,29 +223,39 @@ class MembershipProcessIT {
               return false;
             }
           });
+      digests.put(cluster.id(i), digest(endpoint, revision));
       try (TernClient pinned = TernClient.builder().endpoints(endpoint).requestTimeout(TIMEOUT).build()) {
-        CRC32 crc = new CRC32();
-        long count = 0;
-        KeyRange range = KeyRange.all();
-        while (true) {
-          RangeResult page = pinned.range(range, 1000, ReadOptions.of(ReadConsistency.STALE).withRevision(revision));
-          for (KeyValue kv : page.kvs()) {
-            crc.update(kv.key());
-            crc.update(0);
-            crc.update(kv.value());
-            crc.update(Long.toString(kv.modRevision() * 31 + kv.version()).getBytes(StandardCharsets.UTF_8));
-            count++;
-          }
-          if (!page.more() || page.kvs().isEmpty()) {
-            break;
-          }
-          range = range.after(page.kvs().get(page.kvs().size() - 1).key());
-        }
         assertEquals(revision, pinned.get("converged", ReadConsistency.STALE).orElseThrow().modRevision());
-        digests.put(cluster.id(i), count + " keys, crc " + Long.toHexString(crc.getValue()));
       }
     }
     assertEquals(1, new TreeSet<>(digests.values()).size(), "same content at revision " + revision + ": " + digests);
+  }
+
+  /**
+   * Key count and CRC of everything one node holds at {@code revision} (keys, values, mod
+   * revisions and versions), read locally from that node.
+   */
+  static String digest(String endpoint, long revision) {
+    try (TernClient pinned = TernClient.builder().endpoints(endpoint).requestTimeout(TIMEOUT).build()) {
+      CRC32 crc = new CRC32();
+      long count = 0;
+      KeyRange range = KeyRange.all();
+      while (true) {
+        RangeResult page = pinned.range(range, 1000, ReadOptions.of(ReadConsistency.STALE).withRevision(revision));
+        for (KeyValue kv : page.kvs()) {
+          crc.update(kv.key());
+          crc.update(0);
+          crc.update(kv.value());
+          crc.update(Long.toString(kv.modRevision() * 31 + kv.version()).getBytes(StandardCharsets.UTF_8));
+          count++;
+        }
+        if (!page.more() || page.kvs().isEmpty()) {
+          break;
+        }
+        range = range.after(page.kvs().get(page.kvs().size() - 1).key());
+      }
+      return count + " keys, crc " + Long.toHexString(crc.getValue());
+    }
   }
 
   static Set<String> voters(List<Member> members) {
