@@ -95,6 +95,7 @@ public final class LoadDriver {
             });
     List<PhaseResult> results = new ArrayList<>();
     try {
+      awaitReady();
       if (options.preload()) {
         preload(timer);
       }
@@ -174,6 +175,24 @@ public final class LoadDriver {
 
   private byte[] randomKey() {
     return keys[ThreadLocalRandom.current().nextInt(keys.length)];
+  }
+
+  /** Waits until the cluster accepts a write (it may still be electing a leader), up to a minute. */
+  private void awaitReady() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        target.put(keys[0], value).get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              target.name() + " at " + String.join(",", options.endpoints()) + " does not accept writes: "
+                  + oneLine(e), e);
+        }
+        TimeUnit.MILLISECONDS.sleep(500);
+      }
+    }
   }
 
   /** Writes every key once, 256 in flight, with progress lines for large key spaces. */
