@@ -3,7 +3,7 @@
 # data on disk and fsync on, loaded by the same closed-loop driver with the same JVM flags, in
 # alternating rounds (TernKV, etcd, TernKV, etcd, ...). Writes into RESULTS_DIR:
 #   results.csv  every phase of every round     summary.csv  medians per target/phase/in-flight
-#   results.md   medians, TernKV/etcd ratios, overload rows, server memory (VmRSS)
+#   results.md   medians, TernKV/etcd ratios, overload rows, requests TernKV shed, memory (VmRSS)
 #   throughput.png, latency-p99.png             logs/        server and driver logs
 #
 #   bench/compare-etcd.sh [options] [RESULTS_DIR]     (default bench/target/compare-etcd-<UTC time>)
@@ -25,7 +25,7 @@ cd "$root"
 
 rounds=3 warmup=5s duration=10s inflight=1,16,64 phases=put,get overload=256,1024
 keys=10000 value_size=256 build=1 out=""
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift ;;
@@ -77,8 +77,9 @@ cleanup() {
   trap - EXIT INT TERM
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
   done
   cp "$work"/*.log "$out/logs/" 2>/dev/null || true
   rm -rf "$work"
@@ -121,8 +122,9 @@ done
 
 # TernKV: 3 `tern server` processes.
 members="" tern_endpoints=""
+declare -a tern_metrics
 for i in 1 2 3; do
-  c=$(free_port); r=$(free_port)
+  c=$(free_port); r=$(free_port); tern_metrics[$i]=$(free_port)
   members="${members:+$members,}n$i=127.0.0.1:$c/127.0.0.1:$r"
   tern_endpoints="${tern_endpoints:+$tern_endpoints,}127.0.0.1:$c"
 done
@@ -130,6 +132,7 @@ tern_pids=()
 for i in 1 2 3; do
   # shellcheck disable=SC2086
   java $SERVER_JAVA_OPTS -jar "$tern_jar" server --id "n$i" --data-dir "$work/tern-n$i" --members "$members" \
+    --metrics "127.0.0.1:${tern_metrics[$i]}" \
     >"$work/tern-n$i.log" 2>&1 &
   pids+=($!); tern_pids+=($!)
 done
@@ -149,6 +152,16 @@ csv="$out/results.csv"
 rss="$out/rss.csv"
 rm -f "$csv"
 echo "system,round,member,pid,vmrss_kib" >"$rss"
+shed="$out/ternkv-shed.csv"
+echo "round,member,resource_exhausted_total" >"$shed"
+record_shed() { # round: requests each TernKV node refused so far (its metrics, all KV methods)
+  local i n
+  for i in 1 2 3; do
+    n=$(curl -sf "http://127.0.0.1:${tern_metrics[$i]}/metrics" 2>/dev/null \
+      | awk '/^tern_grpc_requests_seconds_count\{/ && /code="RESOURCE_EXHAUSTED"/ { s += $NF } END { printf "%d", s }' || echo "?")
+    echo "$1,$i,${n:-0}" >>"$shed"
+  done
+}
 record_rss() { # system round pids...
   local system=$1 round=$2 n=1 kb
   shift 2
@@ -179,6 +192,7 @@ for round in $(seq 1 "$rounds"); do
     drive ternkv "$tern_endpoints" "$round" --inflight "$overload" --phases put,get-linearizable --no-preload
   fi
   record_rss ternkv "$round" "${tern_pids[@]}"
+  record_shed "$round"
   echo "== round $round of $rounds: etcd ==" | tee -a "$out/driver.txt"
   drive etcd "$etcd_endpoints" "$round" --inflight "$inflight" --phases "$phases" "${preload[@]}"
   record_rss etcd "$round" "${etcd_pids[@]}"
@@ -186,6 +200,16 @@ done
 
 java -Djava.awt.headless=true -cp "$bench_jar" io.ternkv.bench.load.CompareReport "$csv" "$out" >/dev/null
 {
+  echo
+  echo "## Requests TernKV refused (RESOURCE_EXHAUSTED, counted by each node since it started)"
+  echo
+  echo "The client retries these after a pause, so the driver's shed column shows only those still refused"
+  echo "when their request timeout ran out."
+  echo
+  echo "| after round | node 1 | node 2 | node 3 |"
+  echo "|--:|--:|--:|--:|"
+  awk -F, 'NR > 1 { v[$1] = v[$1] " " $3 " |"; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+    END { for (i = 1; i <= n; i++) print "| " order[i] " |" v[order[i]] }' "$shed"
   echo
   echo "## Server memory after each round (VmRSS, MiB; one process per member)"
   echo
@@ -201,4 +225,4 @@ java -Djava.awt.headless=true -cp "$bench_jar" io.ternkv.bench.load.CompareRepor
 } >>"$out/results.md"
 cat "$out/results.md"
 echo >&2
-echo "results in $out (results.md, results.csv, summary.csv, throughput.png, latency-p99.png, logs/)" >&2
+echo "results in $out (results.md, results.csv, summary.csv, ternkv-shed.csv, rss.csv, throughput.png, latency-p99.png, logs/)" >&2

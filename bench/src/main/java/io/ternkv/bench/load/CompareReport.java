@@ -127,6 +127,7 @@ public final class CompareReport {
           continue;
         }
         shown.add(key("ternkv", p.ternkv(), n));
+        shown.add(key("etcd", p.etcd(), n));
         b.append(
             String.format(
                 Locale.ROOT,
@@ -193,7 +194,7 @@ public final class CompareReport {
     }
     CategoryChart chart =
         new CategoryChartBuilder().width(1400).height(700).title(title).xAxisTitle("phase x requests in flight").build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setXAxisLabelRotation(60);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
     if (log) {

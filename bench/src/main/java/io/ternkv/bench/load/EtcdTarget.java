@@ -42,6 +42,17 @@ final class EtcdTarget implements Target {
   }
 
   @Override
+  public CompletableFuture<?> putAll(List<byte[]> keys, byte[] value) {
+    ByteSequence v = ByteSequence.from(value);
+    return kv.txn()
+        .Then(
+            keys.stream()
+                .map(k -> io.etcd.jetcd.op.Op.put(ByteSequence.from(k), v, io.etcd.jetcd.options.PutOption.DEFAULT))
+                .toArray(io.etcd.jetcd.op.Op[]::new))
+        .commit();
+  }
+
+  @Override
   public CompletableFuture<?> get(byte[] key, String level) {
     return switch (level) {
       case "linearizable" -> kv.get(ByteSequence.from(key));

@@ -17,6 +17,9 @@ interface Target extends AutoCloseable {
   /** Writes {@code value} at {@code key}. */
   CompletableFuture<?> put(byte[] key, byte[] value);
 
+  /** Writes {@code value} at every key in one transaction (for preloading in batches). */
+  CompletableFuture<?> putAll(List<byte[]> keys, byte[] value);
+
   /**
    * Reads {@code key} at {@code level} (one of {@link #readLevels()}).
    *

@@ -39,6 +39,14 @@ final class TernTarget implements Target {
   }
 
   @Override
+  public CompletableFuture<?> putAll(List<byte[]> keys, byte[] value) {
+    return client.txnAsync(
+        io.ternkv.client.Txn.builder()
+            .then(keys.stream().map(k -> io.ternkv.client.TxnOp.put(k, value)).toList())
+            .build());
+  }
+
+  @Override
   public CompletableFuture<?> get(byte[] key, String level) {
     if (!LEVELS.contains(level)) {
       throw new IllegalArgumentException("ternkv has no read level '" + level + "' (one of " + LEVELS + ")");

@@ -76,6 +76,7 @@ class LoadOptionsTest {
     assertTrue(md.contains("| put | put | like | 64 | 1,000 | 2,000 | 0.50 | 5.00 | 2.00 | 2.50 |"), md);
     assertTrue(md.contains("| get-stale | get-serializable | like | 64 | 30,000 | 20,000 | 1.50 |"), md);
     assertTrue(md.contains("| ternkv | put | 1024 | 1 | 1,100 |"), md);
+    assertTrue(!md.contains("| etcd | put | 64 |"), "paired etcd rows are not listed again: " + md);
     assertTrue(java.nio.file.Files.size(dir.resolve("throughput.png")) > 1000);
     assertTrue(java.nio.file.Files.readString(dir.resolve("summary.csv")).contains("ternkv,put,64,3,1000.0,5.000"));
   }
