@@ -175,9 +175,14 @@ drive() { # target endpoints round extra-args...
   local target=$1 endpoints=$2 round=$3
   shift 3
   # shellcheck disable=SC2086
-  java $DRIVER_JAVA_OPTS -cp "$bench_jar" io.ternkv.bench.load.LoadDriver --target "$target" --endpoints "$endpoints" \
+  if ! java $DRIVER_JAVA_OPTS -cp "$bench_jar" io.ternkv.bench.load.LoadDriver --target "$target" --endpoints "$endpoints" \
     --round "$round" --warmup "$warmup" --duration "$duration" --keys "$keys" --value-size "$value_size" \
-    --csv "$csv" "$@" 2>>"$work/driver.log" | tee -a "$out/driver.txt"
+    --csv "$csv" "$@" 2>>"$work/driver.log" | tee -a "$out/driver.txt"; then
+    echo "error: the $target driver failed in round $round:" >&2
+    grep -v '^\s*at ' "$work/driver.log" | tail -5 >&2
+    echo "server and driver logs: $out/logs" >&2
+    exit 1
+  fi
   for p in "${pids[@]}"; do
     kill -0 "$p" 2>/dev/null || { echo "error: server process $p died; see $out/logs" >&2; exit 1; }
   done
