@@ -5,6 +5,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.ternkv.server.apply.RequestLimits;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.ternkv.server.grpc.AdmissionLimit;
 import io.ternkv.server.grpc.ClusterService;
 import io.ternkv.server.grpc.HealthReporter;
 import io.ternkv.server.grpc.KvService;
@@ -149,7 +150,9 @@ public final class TernServer implements AutoCloseable {
       }
       grpc =
           builder
-              .addService(kv)
+              .addService(
+                  io.grpc.ServerInterceptors.intercept(
+                      kv, new AdmissionLimit(config.nodeId(), config.maxInflightRequests())))
               .addService(
                   new ClusterService(
                       config.nodeId(), raft, new MemberChanges(config.nodeId(), raft, tls, config.electionTimeoutMax())))

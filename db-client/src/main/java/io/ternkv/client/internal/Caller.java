@@ -178,9 +178,12 @@ public final class Caller implements AutoCloseable {
                 attempt(method, request, deadline, timeoutNanos, tries + 1, redirects + 1, e, result);
                 return;
               }
-              // No usable hint: the node is down, has no leader, or is overloaded. Try the next
-              // endpoint after a pause.
-              current.compareAndSet(address, next(address));
+              // No usable hint: the node is down or has no leader: try the next endpoint after a
+              // pause. An overloaded node (RESOURCE_EXHAUSTED) is asked again after the pause:
+              // it is most likely the leader, and a follower would only send the call back to it.
+              if (e.code() != ErrorCode.RESOURCE_EXHAUSTED) {
+                current.compareAndSet(address, next(address));
+              }
               long pause = backoff(tries);
               if (System.nanoTime() + pause >= deadline) {
                 // An attempt cut short by the overall deadline says less about why the call

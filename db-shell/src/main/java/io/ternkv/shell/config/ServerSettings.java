@@ -160,6 +160,7 @@ public final class ServerSettings {
             .electionTimeout(d.electionTimeoutMin, d.electionTimeoutMax)
             .storeCommit(d.storeCommitWrites, d.storeCommitInterval)
             .limits(new RequestLimits(d.maxKeyBytes, d.maxValueBytes))
+            .maxInflightRequests(d.maxInflightRequests)
             .clientTls(d.tlsCert == null ? null : new TlsFiles(d.tlsCert, d.tlsKey, d.tlsCa), d.clientCertAuth)
             .peerTls(d.peerTlsCert == null ? null : new TlsFiles(d.peerTlsCert, d.peerTlsKey, d.peerTlsCa));
     ServerConfig config;

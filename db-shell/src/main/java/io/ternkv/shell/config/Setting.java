@@ -74,6 +74,9 @@ public enum Setting {
       (d, v) -> d.maxKeyBytes = (int) between(bytes(v), 1, Integer.MAX_VALUE)),
   MAX_VALUE_BYTES("BYTES", "1MiB", null, "Largest value accepted, at most 3MiB.",
       (d, v) -> d.maxValueBytes = (int) between(bytes(v), 0, 3L * 1024 * 1024)),
+  MAX_INFLIGHT_REQUESTS("N", String.valueOf(ServerConfig.DEFAULT_MAX_INFLIGHT_REQUESTS), null,
+      "Most KV requests (reads and writes) the node works on at once; more are refused with RESOURCE_EXHAUSTED, which clients retry after a pause.",
+      (d, v) -> d.maxInflightRequests = (int) between(number(v), 1, Integer.MAX_VALUE)),
   TLS_CERT("FILE", null, "off (plaintext)",
       "PEM certificate (chain) for TLS on the client port; with tls-key. Reloaded when it changes and on SIGHUP.",
       (d, v) -> d.tlsCert = path(v)),
@@ -193,6 +196,7 @@ public enum Setting {
     Duration storeCommitInterval;
     int maxKeyBytes;
     int maxValueBytes;
+    int maxInflightRequests;
     Path tlsCert;
     Path tlsKey;
     Path tlsCa;
