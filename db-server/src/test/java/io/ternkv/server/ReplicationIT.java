@@ -130,6 +130,41 @@ class ReplicationIT {
   }
 
   @Test
+  void snapshotLargerThanOneRaftMessageIsInstalledInChunks() throws Exception {
+    // 320 values of 32 KiB: a snapshot of about 10 MiB, twice the Raft transport's message limit.
+    try (LocalCluster cluster =
+            LocalCluster.builder().nodes(3).configure(b -> b.snapshotThreshold(50)).start();
+        TernClient client = client(cluster)) {
+      int leader = cluster.awaitLeader(TIMEOUT);
+      int lagging = (leader + 1) % 3;
+      client.put("first", "1");
+      await("lagging node has the first write", () -> staleValue(cluster, lagging, "first").isPresent());
+      cluster.stopNode(lagging);
+
+      String value = "y".repeat(32 * 1024);
+      for (int i = 0; i < 320; i++) {
+        client.put("big/" + i, value + i);
+      }
+      await(
+          "leader snapshot well past the lagging node",
+          () -> cluster.node(cluster.awaitLeader(TIMEOUT)).status().snapshotIndex() > 300);
+
+      cluster.startNode(lagging);
+      await(
+          "lagging node installed a snapshot",
+          () -> cluster.node(lagging).status().snapshotsInstalled() >= 1);
+      await(
+          "lagging node has the last write",
+          () -> staleValue(cluster, lagging, "big/319").equals(Optional.of(value + 319)));
+      try (TernClient local = pinned(cluster, lagging)) {
+        for (int i = 0; i < 320; i++) {
+          assertEquals(Optional.of(value + i), local.get("big/" + i, ReadConsistency.STALE).map(KeyValue::valueUtf8));
+        }
+      }
+    }
+  }
+
+  @Test
   void crashBeforeStoreCommitReplaysLogWithoutApplyingTwice() throws Exception {
     // Commit the store every 10 writes and never by time, and take no snapshots: a crash then
     // leaves each store behind its log, and recovery must replay exactly the missing entries.

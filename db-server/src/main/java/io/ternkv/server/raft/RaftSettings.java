@@ -29,6 +29,12 @@ final class RaftSettings {
           RaftServerConfigKeys.Rpc.TIMEOUT_MAX_KEY,
           RaftServerConfigKeys.Log.UNSAFE_FLUSH_ENABLED_KEY);
 
+  /** Largest message on the Raft port. */
+  static final String MESSAGE_SIZE_MAX = "5MB";
+
+  /** Largest piece of a snapshot sent in one message; well under {@link #MESSAGE_SIZE_MAX}. */
+  static final String SNAPSHOT_CHUNK_MAX = "1MB";
+
   /** Shortest time a node being added may go without answering the leader. */
   static final long STAGING_TIMEOUT_MIN_MS = 15_000;
 
@@ -65,7 +71,11 @@ final class RaftSettings {
         p, millis(Math.max(STAGING_TIMEOUT_MIN_MS, 20 * config.electionTimeoutMax().toMillis())));
 
     // Largest entry is bounded by the appender buffer (4 MiB); messages need 1 MiB more.
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("5MB"));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(MESSAGE_SIZE_MAX));
+    // Snapshots travel in chunks of at most this; Ratis's default (16 MiB) is over the message
+    // limit, and a lagging follower then never gets any snapshot over 5 MiB (the leader retries
+    // the refused chunk forever).
+    RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(SNAPSHOT_CHUNK_MAX));
 
     // Expert escape hatch for measurements: -Draft.server.x=y overrides any Ratis key above.
     for (String key : System.getProperties().stringPropertyNames()) {
