@@ -1,18 +1,17 @@
 package io.ternkv.server.raft;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.ternkv.proto.raft.v1.BatchedWrite;
 import io.ternkv.proto.raft.v1.Command;
 import io.ternkv.server.apply.Applier;
 import io.ternkv.server.apply.ApplyResult;
 import io.ternkv.server.storage.AppliedState;
 import io.ternkv.server.storage.KvStore;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,7 +24,6 @@ import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -56,9 +54,11 @@ final class KvStateMachine extends BaseStateMachine {
   private final long commitEveryWrites;
   private final long commitEveryNanos;
   private final RaftEvents events;
+  private final RecentWrites recent;
   /** Set when the node is killed: close like a crash, without committing the store. */
   private volatile boolean crashing;
   private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
+  private final BackgroundSnapshots background;
   private final ScheduledExecutorService committer;
 
   private final ApplyGate gate = new ApplyGate();
@@ -82,8 +82,11 @@ final class KvStateMachine extends BaseStateMachine {
       long commitEveryWrites,
       long commitEveryNanos,
       java.util.concurrent.Executor readExecutor,
-      RaftEvents events) {
+      RaftEvents events,
+      RecentWrites recent) {
     this.nodeId = nodeId;
+    this.recent = recent;
+    this.background = new BackgroundSnapshots(nodeId, snapshots, events);
     this.events = events;
     this.waiters = new AppliedWaiters(() -> getLastAppliedTermIndex().getIndex(), readExecutor);
     this.storeFile = storeFile;
@@ -188,9 +191,37 @@ final class KvStateMachine extends BaseStateMachine {
         throw new IllegalStateException("log entry " + index + " is not a TernKV command", e);
       }
       long started = System.nanoTime();
+      if (command.getOpCase() == Command.OpCase.BATCH) {
+        List<ApplyResult> results = applier.applyBatch(command.getBatch(), term, index);
+        store.commitIfDue(commitEveryWrites, commitEveryNanos);
+        events.applied(command.getOpCase(), System.nanoTime() - started);
+        List<BatchedWrite> writes = command.getBatch().getWritesList();
+        for (int i = 0; i < writes.size(); i++) {
+          BatchedWrite w = writes.get(i);
+          RecentWrites.Id id =
+              RecentWrites.Id.of(w.getClientId().asReadOnlyByteBuffer(), w.getSequence());
+          if (id != null) {
+            recent.record(id, new WriteOutcome(results.get(i), index, term));
+          }
+        }
+        updateLastAppliedTermIndex(term, index);
+        applied(index);
+        return CompletableFuture.completedFuture(
+            new LocalQuery.Result(new AppliedBatch(results, term)));
+      }
       result = applier.apply(command, term, index);
       store.commitIfDue(commitEveryWrites, commitEveryNanos);
       events.applied(command.getOpCase(), System.nanoTime() - started);
+      if (command.getOpCase() != Command.OpCase.READ) {
+        // Plain entries carry the client's id as Ratis's client and call id. Reads through the
+        // log change nothing: repeating a retried one is harmless, and their results can be big.
+        var smEntry = entry.getStateMachineLogEntry();
+        RecentWrites.Id id =
+            RecentWrites.Id.of(smEntry.getClientId().asReadOnlyByteBuffer(), smEntry.getCallId());
+        if (id != null) {
+          recent.record(id, new WriteOutcome(result, index, term));
+        }
+      }
     }
     updateLastAppliedTermIndex(term, index);
     applied(index);
@@ -286,41 +317,19 @@ final class KvStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public long takeSnapshot() throws IOException {
-    TermIndex last = getLastAppliedTermIndex();
-    if (crashing || last == null || last.getIndex() < 0) {
+  public long takeSnapshot() {
+    KvStore s = store;
+    if (crashing || s == null) {
       // A crash takes no parting snapshot (Ratis asks for one when a server stops).
       return -1;
     }
-    File target = snapshots.getSnapshotFile(last.getTerm(), last.getIndex());
-    Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
-    long started = System.nanoTime();
-    // Everything up to `last` is in the store: applies run on this same thread.
-    try (OutputStream out = Files.newOutputStream(tmp)) {
-      store.writeSnapshot(out);
-    }
-    try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
-    Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
-    MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
-    snapshots.updateLatestSnapshot(
-        new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
-    long bytes = Files.size(target.toPath());
-    long nanos = System.nanoTime() - started;
-    events.snapshotTaken(bytes, nanos);
-    LOG.info(
-        "{}: snapshot at index {} ({} keys, {} bytes) in {} ms",
-        nodeId,
-        last.getIndex(),
-        store.size(),
-        bytes,
-        TimeUnit.NANOSECONDS.toMillis(nanos));
-    return last.getIndex();
+    return background.poll(s);
   }
 
   @Override
   public void pause() {
+    // Ratis replaces the whole snapshot directory next: no snapshot may be half-written there.
+    background.awaitIdle();
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
@@ -371,6 +380,7 @@ final class KvStateMachine extends BaseStateMachine {
     gate.release();
     waiters.failAll(new io.ternkv.server.UnavailableException("node " + nodeId + " is shutting down", null));
     committer.shutdownNow();
+    background.close();
     KvStore s = store;
     if (s != null) {
       if (crashing) {

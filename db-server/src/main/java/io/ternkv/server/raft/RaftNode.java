@@ -36,6 +36,7 @@ import org.apache.ratis.metrics.impl.DefaultTimekeeperImpl;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.metrics.SegmentedRaftLogMetrics;
 import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -70,6 +71,20 @@ public final class RaftNode implements AutoCloseable {
   private final Path storeFile;
   private final Membership membership;
   private final long startedNanos = System.nanoTime();
+  private final RecentWrites recentWrites = new RecentWrites();
+  private final WriteBatcher batcher;
+  private final java.util.concurrent.ExecutorService batchSender;
+  /** Identity of this node's batch entries in Ratis (each batch has its own call id). */
+  private final ClientId batchClient = ClientId.randomId();
+  private final AtomicLong batchCalls = new AtomicLong();
+
+  /**
+   * Entries the leader's writes may have in replication at once before new writes wait and go
+   * out together as one batch; see {@link WriteBatcher}. {@code -Dternkv.write.entries-in-flight}
+   * overrides it for measurements.
+   */
+  static final int WRITE_ENTRIES_IN_FLIGHT =
+      Integer.getInteger("ternkv.write.entries-in-flight", 2);
 
   private RaftNode(ServerConfig config, RaftEvents events, NodeTls tls) throws IOException {
     this.config = config;
@@ -104,7 +119,18 @@ public final class RaftNode implements AutoCloseable {
             config.storeCommitWrites(),
             config.storeCommitInterval().toNanos(),
             readExecutor,
-            events);
+            events,
+            recentWrites);
+    this.batchSender =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, config.nodeId() + "-write-batcher");
+              t.setDaemon(true);
+              return t;
+            });
+    this.batcher =
+        new WriteBatcher(
+            config.nodeId(), new BatchSink(), recentWrites, batchSender, WRITE_ENTRIES_IN_FLIGHT);
     this.server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
@@ -220,33 +246,91 @@ public final class RaftNode implements AutoCloseable {
    *     UnavailableException} when the write cannot be accepted now
    */
   public CompletableFuture<WriteOutcome> write(Command command, byte[] clientId, long sequence) {
-    ClientId cid;
-    long callId;
-    if (clientId == null) {
-      cid = anonymousClient;
-      callId = anonymousCalls.incrementAndGet();
-    } else {
-      cid = ClientId.valueOf(UnsafeByteOperations.unsafeWrap(clientId));
-      callId = sequence;
-    }
-    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-    RaftClientRequest request =
-        newRequest(cid, callId, message, RaftClientRequest.writeRequestType());
     long startNanos = System.nanoTime();
-    long lastIndexBefore = division().getRaftLog().getLastEntryTermIndex() == null
-        ? -1
-        : division().getRaftLog().getLastEntryTermIndex().getIndex();
-    return submit(request)
+    TermIndex lastBefore = division().getRaftLog().getLastEntryTermIndex();
+    long lastIndexBefore = lastBefore == null ? -1 : lastBefore.getIndex();
+    return batcher
+        .submit(command, clientId, sequence)
         .thenApply(
-            reply -> {
-              Applied applied = (Applied) ((LocalQuery.Result) reply.getMessage()).value();
-              if (reply.getLogIndex() > lastIndexBefore) {
-                // Appended after startNanos (not a retry answered from the cache): a majority
-                // heard from this leader after startNanos.
-                lease.extend(applied.term(), startNanos);
+            outcome -> {
+              if (outcome.logIndex() > lastIndexBefore) {
+                // Appended after startNanos (not a retry answered from an earlier entry): a
+                // majority heard from this leader after startNanos.
+                lease.extend(outcome.term(), startNanos);
               }
-              return new WriteOutcome(applied.result(), reply.getLogIndex(), applied.term());
+              return outcome;
             });
+  }
+
+  /** How {@link WriteBatcher} reaches Ratis. */
+  private final class BatchSink implements WriteBatcher.Sink {
+    @Override
+    public long readyTerm() {
+      DivisionInfo info = info();
+      long term = info.getCurrentTerm();
+      if (!info.isLeader()) {
+        throw notLeader(info.getLeaderId());
+      }
+      if (!info.isLeaderReady() || info.getCurrentTerm() != term) {
+        throw new UnavailableException(
+            "node " + config.nodeId() + " was just elected and is not ready for writes yet", null);
+      }
+      return term;
+    }
+
+    @Override
+    public CompletableFuture<WriteOutcome> single(WriteBatcher.Write write) {
+      ClientId cid;
+      long callId;
+      if (write.clientId == null) {
+        cid = anonymousClient;
+        callId = anonymousCalls.incrementAndGet();
+      } else {
+        cid = ClientId.valueOf(UnsafeByteOperations.unsafeWrap(write.clientId));
+        callId = write.sequence;
+      }
+      Message message =
+          Message.valueOf(UnsafeByteOperations.unsafeWrap(write.command.toByteArray()));
+      return submit(newRequest(cid, callId, message, RaftClientRequest.writeRequestType()))
+          .thenApply(
+              reply -> {
+                Applied applied = (Applied) ((LocalQuery.Result) reply.getMessage()).value();
+                return new WriteOutcome(applied.result(), reply.getLogIndex(), applied.term());
+              });
+    }
+
+    @Override
+    public CompletableFuture<List<WriteOutcome>> batch(List<WriteBatcher.Write> writes) {
+      io.ternkv.proto.raft.v1.BatchCommand.Builder batch =
+          io.ternkv.proto.raft.v1.BatchCommand.newBuilder();
+      for (WriteBatcher.Write w : writes) {
+        io.ternkv.proto.raft.v1.BatchedWrite.Builder b =
+            io.ternkv.proto.raft.v1.BatchedWrite.newBuilder().setCommand(w.command);
+        if (w.clientId != null) {
+          b.setClientId(com.google.protobuf.UnsafeByteOperations.unsafeWrap(w.clientId))
+              .setSequence(w.sequence);
+        }
+        batch.addWrites(b);
+      }
+      byte[] bytes = Command.newBuilder().setBatch(batch).build().toByteArray();
+      Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
+      return submit(
+              newRequest(
+                  batchClient,
+                  batchCalls.incrementAndGet(),
+                  message,
+                  RaftClientRequest.writeRequestType()))
+          .thenApply(
+              reply -> {
+                AppliedBatch applied =
+                    (AppliedBatch) ((LocalQuery.Result) reply.getMessage()).value();
+                List<WriteOutcome> out = new ArrayList<>(applied.results().size());
+                for (io.ternkv.server.apply.ApplyResult r : applied.results()) {
+                  out.add(new WriteOutcome(r, reply.getLogIndex(), applied.term()));
+                }
+                return out;
+              });
+    }
   }
 
   /**
@@ -588,10 +672,12 @@ public final class RaftNode implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    batcher.close();
     try {
       server.close();
     } finally {
       readExecutor.shutdownNow();
+      batchSender.shutdownNow();
     }
   }
 

@@ -681,6 +681,15 @@ public final class KvStore implements AutoCloseable {
   public final class Writer {
     private Writer() {}
 
+    /**
+     * Ends one command's changes inside a mutation that applies several (a batch of writes, each
+     * at its own revision): the next change may be at a later revision. Readers still see the
+     * whole mutation at once.
+     */
+    public void endCommand() {
+      flushChanges();
+    }
+
     /** Reads one key, seeing the mutations made so far. */
     public Optional<StoredValue> get(byte[] key) {
       byte[] raw = kv.get(key);
@@ -763,7 +772,7 @@ public final class KvStore implements AutoCloseable {
             "a change at revision " + revision + " after revision " + applied.revision());
       }
       if (!changed.isEmpty() && changedRevision != revision) {
-        throw new IllegalStateException("one mutation changed keys at two revisions");
+        throw new IllegalStateException("one command changed keys at two revisions");
       }
       changedRevision = revision;
       if (history.put(historyKey(key, revision), record) == null) {

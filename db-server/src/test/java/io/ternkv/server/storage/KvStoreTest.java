@@ -287,4 +287,42 @@ class KvStoreTest {
     }
     assertTrue(Files.size(file) > 0);
   }
+
+  static io.ternkv.proto.raft.v1.BatchCommand batch(Command... commands) {
+    io.ternkv.proto.raft.v1.BatchCommand.Builder b = io.ternkv.proto.raft.v1.BatchCommand.newBuilder();
+    for (Command c : commands) {
+      b.addWrites(io.ternkv.proto.raft.v1.BatchedWrite.newBuilder().setCommand(c));
+    }
+    return b.build();
+  }
+
+  @Test
+  void aBatchAppliesEachWriteAtItsOwnRevisionAtOneLogIndex() throws IOException {
+    try (KvStore store = KvStore.open(dir.resolve("kv.mv.db"))) {
+      Applier applier = new Applier(store);
+      applier.apply(put("a", "0"), 1, 1);
+      List<io.ternkv.server.apply.ApplyResult> results =
+          applier.applyBatch(batch(put("a", "1"), put("b", "1"), delete("a"), put("a", "2")), 1, 2);
+      assertEquals(List.of(2L, 3L, 4L, 5L), results.stream().map(r -> r.revision()).toList());
+      assertEquals(new AppliedState(1, 2, 5), store.applied());
+      KvStore.ReadView view = store.view();
+      assertEquals("1", view.get(b("a"), 2).orElseThrow().getValue().toStringUtf8());
+      assertTrue(view.get(b("a"), 4).isEmpty(), "deleted at revision 4");
+      assertEquals(5, view.get(b("a"), 5).orElseThrow().getCreateRevision(), "created again");
+      List<Long> changed =
+          view.changes(2, k -> true, false, Long.MAX_VALUE).changes().stream()
+              .map(KvStore.Change::revision)
+              .toList();
+      assertEquals(List.of(2L, 3L, 4L, 5L), changed, "one change list per revision");
+    }
+  }
+
+  @Test
+  void aBatchNestedInABatchIsRefused() throws IOException {
+    try (KvStore store = KvStore.open(dir.resolve("kv.mv.db"))) {
+      Command nested = Command.newBuilder().setBatch(batch(put("x", "1"))).build();
+      assertThrows(IllegalStateException.class, () -> new Applier(store).applyBatch(batch(nested), 1, 1));
+      assertTrue(store.get(b("x")).isEmpty());
+    }
+  }
 }
