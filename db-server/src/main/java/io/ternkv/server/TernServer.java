@@ -148,6 +148,19 @@ public final class TernServer implements AutoCloseable {
       if (tls.clientPortTls()) {
         builder.sslContext(tls.clientPortServerContext().orElseThrow());
       }
+      int threads = Integer.getInteger("ternkv.grpc.server-threads", -1);
+      if (threads > 0) {
+        builder.executor(
+            java.util.concurrent.Executors.newFixedThreadPool(
+                threads,
+                r -> {
+                  Thread t = new Thread(r, config.nodeId() + "-grpc");
+                  t.setDaemon(true);
+                  return t;
+                }));
+      } else if (threads == 0) {
+        builder.directExecutor();
+      }
       grpc =
           builder
               .addService(

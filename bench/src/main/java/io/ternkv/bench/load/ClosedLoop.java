@@ -50,7 +50,22 @@ final class ClosedLoop {
   }
 
   /** What one run measured. */
-  record Measured(Histogram latencyMicros, long errors, long shed, double seconds, Throwable sampleError) {}
+  record Measured(
+      Histogram latencyMicros,
+      long errors,
+      long shed,
+      double seconds,
+      Throwable sampleError,
+      double cpuSeconds) {}
+
+  /** CPU time this process used so far, in nanoseconds; -1 where the JVM does not tell. */
+  static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
 
   /**
    * Runs the warm-up, then the measured window, then waits for outstanding requests.
@@ -65,17 +80,24 @@ final class ClosedLoop {
     for (int i = 0; i < inFlight; i++) {
       next();
     }
+    long untilStart = measureStart - System.nanoTime();
+    if (untilStart > 0) {
+      TimeUnit.NANOSECONDS.sleep(untilStart);
+    }
+    long cpuAtStart = processCpuNanos();
     long sleep = measureEnd - System.nanoTime();
     if (sleep > 0) {
       TimeUnit.NANOSECONDS.sleep(sleep);
     }
+    long cpuAtEnd = processCpuNanos();
     stopped = true;
     if (!slotsDone.await(DRAIN_NANOS, TimeUnit.NANOSECONDS)) {
       throw new IllegalStateException(
           target.name() + ": " + slotsDone.getCount() + " requests still outstanding 60 s after the phase ended");
     }
+    double cpu = cpuAtStart < 0 || cpuAtEnd < 0 ? Double.NaN : (cpuAtEnd - cpuAtStart) / 1e9;
     return new Measured(
-        latencyMicros, errors.get(), shed.get(), (measureEnd - measureStart) / 1e9, sampleError);
+        latencyMicros, errors.get(), shed.get(), (measureEnd - measureStart) / 1e9, sampleError, cpu);
   }
 
   /** Sends requests on one slot until stopped; loops rather than recursing on synchronous results. */

@@ -106,7 +106,12 @@ public final class LoadDriver {
               new ClosedLoop(target, op, n, timer, options.shedPause().toNanos())
                   .run(options.warmup().toNanos(), options.duration().toNanos());
           PhaseResult r = result(phase, n, m);
-          System.out.println(r.line());
+          // CPU of this process per request: with --local, the whole cluster's and the client's.
+          System.out.println(
+              r.line()
+                  + (r.ops() == 0 || Double.isNaN(m.cpuSeconds())
+                      ? ""
+                      : String.format("  cpu/op=%.0fus", m.cpuSeconds() * 1e6 / r.ops())));
           if (m.sampleError() != null) {
             System.out.println("        first error: " + oneLine(m.sampleError()));
           }
