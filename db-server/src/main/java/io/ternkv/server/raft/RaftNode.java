@@ -84,7 +84,7 @@ public final class RaftNode implements AutoCloseable {
    * overrides it for measurements.
    */
   static final int WRITE_ENTRIES_IN_FLIGHT =
-      Integer.getInteger("ternkv.write.entries-in-flight", 2);
+      Integer.getInteger("ternkv.write.entries-in-flight", 1);
 
   private RaftNode(ServerConfig config, RaftEvents events, NodeTls tls) throws IOException {
     this.config = config;
