@@ -830,9 +830,10 @@ public final class KvStore implements AutoCloseable {
 
   /**
    * Removes history the compacted revision made unreadable, at most {@code maxRevisions}
-   * revisions' worth per call, so readers and the apply thread wait for it only briefly. Called
-   * from a background task; the result is the same whenever it runs, since nothing below the
-   * compacted revision is ever read.
+   * revisions' worth per call and about {@link #COMPACT_HOLD_NANOS} of work, so readers and the
+   * apply thread wait for it only briefly (256 revisions of busy keys held the apply thread for
+   * tens of milliseconds). Called from a background task; the result is the same whenever it runs,
+   * since nothing below the compacted revision is ever read.
    *
    * @return whether more remains to be removed
    */
@@ -842,9 +843,12 @@ public final class KvStore implements AutoCloseable {
         return false;
       }
       long upTo = compacted;
+      long started = System.nanoTime();
       Cursor<Long, byte[]> cursor = events.cursor(null);
       List<Long> done = new ArrayList<>();
-      while (cursor.hasNext() && done.size() < maxRevisions) {
+      while (cursor.hasNext()
+          && done.size() < maxRevisions
+          && (done.isEmpty() || System.nanoTime() - started < COMPACT_HOLD_NANOS)) {
         long revision = cursor.next();
         if (revision >= upTo) {
           break;
@@ -891,6 +895,9 @@ public final class KvStore implements AutoCloseable {
     }
     doomed.forEach(history::remove);
   }
+
+  /** About how long one {@link #compactSome} call holds the store. */
+  static final long COMPACT_HOLD_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
 
   /** The oldest revision reads may ask for. */
   public long compacted() {
