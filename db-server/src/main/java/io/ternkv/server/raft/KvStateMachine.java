@@ -193,7 +193,7 @@ final class KvStateMachine extends BaseStateMachine {
       long started = System.nanoTime();
       if (command.getOpCase() == Command.OpCase.BATCH) {
         List<ApplyResult> results = applier.applyBatch(command.getBatch(), term, index);
-        store.commitIfDue(commitEveryWrites, commitEveryNanos);
+        store.commitIfDue(commitEveryWrites, Long.MAX_VALUE);
         events.applied(command.getOpCase(), System.nanoTime() - started);
         List<BatchedWrite> writes = command.getBatch().getWritesList();
         for (int i = 0; i < writes.size(); i++) {
@@ -210,7 +210,8 @@ final class KvStateMachine extends BaseStateMachine {
             new LocalQuery.Result(new AppliedBatch(results, term)));
       }
       result = applier.apply(command, term, index);
-      store.commitIfDue(commitEveryWrites, commitEveryNanos);
+      // Only the count here: the committer thread commits on time, and syncs off this thread.
+      store.commitIfDue(commitEveryWrites, Long.MAX_VALUE);
       events.applied(command.getOpCase(), System.nanoTime() - started);
       if (command.getOpCase() != Command.OpCase.READ) {
         // Plain entries carry the client's id as Ratis's client and call id. Reads through the
