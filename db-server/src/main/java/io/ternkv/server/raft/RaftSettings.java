@@ -77,6 +77,11 @@ final class RaftSettings {
     // the refused chunk forever).
     RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(SNAPSHOT_CHUNK_MAX));
 
+    // Ratis waits at least 10 ms between two appendEntries to a follower by default, which set the
+    // floor of a lone client's put (p50 19.7 ms in-process, 7.7 ms in separate processes); with no
+    // wait it was 4.8-5.8 ms in-process, and the appender sends as soon as entries are there.
+    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
+
     // Expert escape hatch for measurements: -Draft.server.x=y overrides any Ratis key above.
     for (String key : System.getProperties().stringPropertyNames()) {
       if (key.startsWith("raft.")) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.TimeDuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,9 +33,12 @@ class RaftSettingsTest {
   @Test
   void measurementOverridesApplyButMayNotTouchTheGuarantees() {
     String harmless = "raft.server.log.appender.wait-time.min";
-    System.setProperty(harmless, "0ms");
+    assertEquals(
+        TimeDuration.ZERO,
+        RaftServerConfigKeys.Log.Appender.waitTimeMin(RaftSettings.of(config())));
+    System.setProperty(harmless, "5ms");
     try {
-      assertEquals("0ms", RaftSettings.of(config()).get(harmless));
+      assertEquals("5ms", RaftSettings.of(config()).get(harmless));
     } finally {
       System.clearProperty(harmless);
     }
