@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ternkv.client.TernClient;
+import io.ternkv.client.TernException;
 import io.ternkv.server.check.Op;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,6 +155,23 @@ class FaultScenariosIT {
       Thread.sleep(800);
       c.heal();
       Thread.sleep(500);
+    });
+  }
+
+  @Test
+  void leadershipTransferredUnderLoad() throws Exception {
+    scenario("transfer-leader", (c, admin, r) -> {
+      int l = Nemesis.awaitSoleLeader(c, admin, Duration.ofSeconds(30));
+      int target = (l + 1 + r.nextInt(c.size() - 1)) % c.size();
+      c.note("transfer leadership " + FaultyCluster.id(l) + " -> " + FaultyCluster.id(target));
+      try {
+        String now = admin.transferLeadership(FaultyCluster.id(target));
+        c.note("leader " + now);
+      } catch (TernException e) {
+        // A transfer that times out or meets an election is still a fault worth the workload.
+        c.note("transfer did not finish: " + e.getMessage());
+      }
+      Thread.sleep(300 + r.nextInt(700));
     });
   }
 
