@@ -191,6 +191,14 @@ public final class LocalCluster implements AutoCloseable {
     io.ternkv.server.raft.Partitions.isolate(configs.get(i).nodeId());
   }
 
+  /**
+   * Stops log entries from reaching node {@code i} while the leader's heartbeats still do (see
+   * {@link io.ternkv.server.raft.Partitions#cutEntriesTo}). {@link #heal} restores them.
+   */
+  public void cutEntriesTo(int i) {
+    io.ternkv.server.raft.Partitions.cutEntriesTo(configs.get(i).nodeId());
+  }
+
   /** Restores every Raft link. */
   public void heal() {
     io.ternkv.server.raft.Partitions.healAll();

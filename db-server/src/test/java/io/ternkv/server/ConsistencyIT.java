@@ -72,6 +72,22 @@ class ConsistencyIT {
                 .build());
   }
 
+  /** Puts on whichever node leads, again after a leader change (a busy machine may have one). */
+  void putOnLeader(String key, String value) throws InterruptedException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      try {
+        put(cluster.awaitLeader(TIMEOUT), key, value, WriteConsistency.WRITE_MAJORITY);
+        return;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
   String value(int node, String key, ReadConsistency c) {
     GetResponse r = get(node, key, c, 0, 0);
     return r.hasKv() ? r.getKv().getValue().toStringUtf8() : null;
@@ -116,6 +132,81 @@ class ConsistencyIT {
     while (true) {
       try {
         assertEquals("new", get(follower, "k", ReadConsistency.READ_STALE, 0, 300).getKv().getValue().toStringUtf8());
+        break;
+      } catch (StatusRuntimeException e) {
+        assertTrue(System.nanoTime() < deadline, "follower never met max_staleness again: " + e);
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  @Test
+  void boundedStaleReadOnAFollowerCutOffFromTheLeaderNeverReturnsAnOlderValueThanTheBound()
+      throws Exception {
+    boundedStaleReadOnAFollowerNeverReturnsAnOlderValueThanTheBound(cluster::isolate);
+  }
+
+  @Test
+  void boundedStaleReadOnAFollowerHearingHeartbeatsButNoEntriesNeverReturnsAnOlderValueThanTheBound()
+      throws Exception {
+    boundedStaleReadOnAFollowerNeverReturnsAnOlderValueThanTheBound(cluster::cutEntriesTo);
+  }
+
+  void boundedStaleReadOnAFollowerNeverReturnsAnOlderValueThanTheBound(
+      java.util.function.IntConsumer fault) throws Exception {
+    putOnLeader("cut-f", "old");
+    int follower = (cluster.awaitLeader(TIMEOUT) + 1) % 3;
+    awaitValue(follower, "cut-f", "old");
+    long bound = 1000;
+    assertEquals(
+        "old",
+        get(follower, "cut-f", ReadConsistency.READ_STALE, 0, bound).getKv().getValue().toStringUtf8());
+    fault.accept(follower);
+    try {
+      putOnLeader("cut-f", "new");
+      long acknowledged = System.nanoTime();
+      // Ask for a while past the bound: every answer must be the new value or a refusal.
+      long until = acknowledged + TimeUnit.MILLISECONDS.toNanos(bound * 4);
+      int refusals = 0;
+      List<Long> tooStale = new ArrayList<>();
+      while (System.nanoTime() < until) {
+        long invoked = System.nanoTime();
+        try {
+          String v =
+              get(follower, "cut-f", ReadConsistency.READ_STALE, 0, bound).getKv().getValue().toStringUtf8();
+          long staleMs = TimeUnit.NANOSECONDS.toMillis(invoked - acknowledged);
+          if (!v.equals("new") && staleMs > bound) {
+            tooStale.add(staleMs);
+          }
+        } catch (StatusRuntimeException e) {
+          assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getMessage());
+          assertTrue(e.getStatus().getDescription().contains("max_staleness"), e.getMessage());
+          refusals++;
+        }
+        Thread.sleep(50);
+      }
+      assertTrue(
+          tooStale.isEmpty(),
+          () -> "follower served the overwritten value "
+              + tooStale.size()
+              + " times, up to "
+              + tooStale.get(tooStale.size() - 1)
+              + " ms after it was overwritten, with max_staleness "
+              + bound
+              + " ms");
+      assertTrue(refusals > 0, "a follower cut off for " + bound * 4 + " ms must refuse a bound of " + bound + " ms");
+      // Unbounded, it still answers from local state.
+      assertEquals("old", value(follower, "cut-f", ReadConsistency.READ_STALE));
+    } finally {
+      cluster.heal();
+    }
+    awaitValue(follower, "cut-f", "new");
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      try {
+        assertEquals(
+            "new",
+            get(follower, "cut-f", ReadConsistency.READ_STALE, 0, bound).getKv().getValue().toStringUtf8());
         break;
       } catch (StatusRuntimeException e) {
         assertTrue(System.nanoTime() < deadline, "follower never met max_staleness again: " + e);

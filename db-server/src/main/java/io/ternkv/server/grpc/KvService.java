@@ -343,21 +343,17 @@ public final class KvService extends KVGrpc.KVImplBase {
                 });
       }
       case READ_STALE -> {
-        if (maxStalenessMs > 0) {
-          long staleness = raft.stalenessMillis();
-          if (staleness > maxStalenessMs) {
-            throw new UnavailableException(
-                "node "
-                    + nodeId
-                    + " may be "
-                    + (staleness == Long.MAX_VALUE ? "arbitrarily far" : staleness + " ms")
-                    + " behind the leader, more than max_staleness "
-                    + maxStalenessMs
-                    + " ms",
-                null);
-          }
+        if (maxStalenessMs == 0) {
+          yield CompletableFuture.completedFuture(body.get());
         }
-        yield CompletableFuture.completedFuture(body.get());
+        // A node that cannot show within the bound that it is fresh enough answers UNAVAILABLE,
+        // leaving the client time to try another node.
+        long waitNanos = Math.min(waitNanos(), TimeUnit.MILLISECONDS.toNanos(maxStalenessMs));
+        CompletableFuture<Void> fresh = raft.awaitFresh(maxStalenessMs, waitNanos);
+        if (fresh.isDone() && !fresh.isCompletedExceptionally()) {
+          yield CompletableFuture.completedFuture(body.get());
+        }
+        yield fresh.thenApply(v -> body.get());
       }
       case READ_LOG -> throw new IllegalStateException("log reads take the write path");
       case UNRECOGNIZED -> throw new InvalidRequestException("unknown consistency level");

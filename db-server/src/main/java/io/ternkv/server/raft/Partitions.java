@@ -3,6 +3,7 @@ package io.ternkv.server.raft;
 import java.lang.reflect.Field;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
 import org.apache.ratis.util.CodeInjectionForTesting;
 
 /**
@@ -15,6 +16,7 @@ import org.apache.ratis.util.CodeInjectionForTesting;
  */
 public final class Partitions {
   private static final Set<String> ISOLATED = ConcurrentHashMap.newKeySet();
+  private static final Set<String> NO_ENTRIES = ConcurrentHashMap.newKeySet();
   private static volatile boolean installed;
 
   private Partitions() {}
@@ -25,9 +27,19 @@ public final class Partitions {
     ISOLATED.add(nodeId);
   }
 
+  /**
+   * Refuses append requests that carry log entries to {@code nodeId}, while the leader's
+   * heartbeats still reach it: a link that passes small messages but not large ones.
+   */
+  public static void cutEntriesTo(String nodeId) {
+    install();
+    NO_ENTRIES.add(nodeId);
+  }
+
   /** Restores every link. */
   public static void healAll() {
     ISOLATED.clear();
+    NO_ENTRIES.clear();
   }
 
   private static synchronized void install() {
@@ -43,6 +55,14 @@ public final class Partitions {
                 && ISOLATED.contains(local.toString()) != ISOLATED.contains(remote.toString())) {
               throw new IllegalStateException(
                   "partitioned: " + remote + " cannot reach " + local + " (test partition)");
+            }
+            if (local != null
+                && NO_ENTRIES.contains(local.toString())
+                && args.length > 1
+                && args[1] instanceof AppendEntriesRequestProto append
+                && append.getEntriesCount() > 0) {
+              throw new IllegalStateException(
+                  "partitioned: entries from " + remote + " cannot reach " + local + " (test partition)");
             }
             return false;
           });

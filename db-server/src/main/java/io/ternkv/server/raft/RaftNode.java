@@ -74,6 +74,8 @@ public final class RaftNode implements AutoCloseable {
   private final RecentWrites recentWrites = new RecentWrites();
   private final WriteBatcher batcher;
   private final java.util.concurrent.ExecutorService batchSender;
+  private final java.util.concurrent.ScheduledExecutorService freshnessTimer;
+  private final FreshnessProbe freshness;
   /** Identity of this node's batch entries in Ratis (each batch has its own call id). */
   private final ClientId batchClient = ClientId.randomId();
   private final AtomicLong batchCalls = new AtomicLong();
@@ -131,6 +133,14 @@ public final class RaftNode implements AutoCloseable {
     this.batcher =
         new WriteBatcher(
             config.nodeId(), new BatchSink(), recentWrites, batchSender, WRITE_ENTRIES_IN_FLIGHT);
+    this.freshnessTimer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, config.nodeId() + "-freshness");
+              t.setDaemon(true);
+              return t;
+            });
+    this.freshness = new FreshnessProbe(this::readIndexRound, freshnessTimer, readExecutor);
     this.server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
@@ -379,38 +389,91 @@ public final class RaftNode implements AutoCloseable {
   /**
    * An upper estimate of how far behind the cluster this node's state may be. On a leader: the
    * time since a majority (itself included) last answered it, since a leader cut off from the
-   * majority may already have been replaced. On a follower: the time since it last heard from the
-   * leader, or since it last had applied all it knew committed, whichever is longer. {@link
-   * Long#MAX_VALUE} with no leader known.
+   * majority may already have been replaced (every write it acknowledged it has applied). On any
+   * other node: the time since it last asked the leader for a read index that it then applied up
+   * to (see {@link FreshnessProbe}); hearing the leader's heartbeats is not enough, as they arrive
+   * also when the entries do not. {@link Long#MAX_VALUE} when not known.
    */
   public long stalenessMillis() {
     DivisionInfo info = info();
-    org.apache.ratis.proto.RaftProtos.RoleInfoProto role = info.getRoleInfoProto();
     if (info.isLeader()) {
-      if (!info.isLeaderReady() || !role.hasLeaderInfo()) {
-        return Long.MAX_VALUE;
-      }
-      java.util.Set<String> voters = new java.util.HashSet<>();
-      conf().getCurrentPeers().forEach(p -> voters.add(p.getId().toString()));
-      long[] elapsed =
-          role.getLeaderInfo().getFollowerInfoList().stream()
-              .filter(f -> voters.contains(f.getId().getId().toStringUtf8()))
-              .mapToLong(f -> f.getLastRpcElapsedTimeMs())
-              .sorted()
-              .toArray();
-      int votersBesidesMe = conf().getCurrentPeers().size() - 1;
-      int needed = (votersBesidesMe + 1) / 2; // followers that, with this node, make a majority
-      if (needed == 0) {
-        return 0;
-      }
-      return elapsed.length < needed ? Long.MAX_VALUE : elapsed[needed - 1];
+      return leaderStalenessMillis(info);
     }
-    if (!role.hasFollowerInfo() || info.getLeaderId() == null) {
+    long nanos = freshness.stalenessNanos();
+    return nanos == Long.MAX_VALUE
+        ? Long.MAX_VALUE
+        : java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+
+  private long leaderStalenessMillis(DivisionInfo info) {
+    org.apache.ratis.proto.RaftProtos.RoleInfoProto role = info.getRoleInfoProto();
+    if (!info.isLeaderReady() || !role.hasLeaderInfo()) {
       return Long.MAX_VALUE;
     }
-    long sinceLeader = role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs();
-    long applyLag = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(stateMachine.applyLagNanos());
-    return Math.max(sinceLeader, applyLag);
+    java.util.Set<String> voters = new java.util.HashSet<>();
+    conf().getCurrentPeers().forEach(p -> voters.add(p.getId().toString()));
+    long[] elapsed =
+        role.getLeaderInfo().getFollowerInfoList().stream()
+            .filter(f -> voters.contains(f.getId().getId().toStringUtf8()))
+            .mapToLong(f -> f.getLastRpcElapsedTimeMs())
+            .sorted()
+            .toArray();
+    int votersBesidesMe = conf().getCurrentPeers().size() - 1;
+    int needed = (votersBesidesMe + 1) / 2; // followers that, with this node, make a majority
+    if (needed == 0) {
+      return 0;
+    }
+    return elapsed.length < needed ? Long.MAX_VALUE : elapsed[needed - 1];
+  }
+
+  /**
+   * Completes once this node's state is at most {@code maxStalenessMillis} behind the cluster (see
+   * {@link #stalenessMillis}): at once when it already is, else, on a follower, off Raft's threads
+   * once a read index shows it. Fails with an {@link UnavailableException} naming the bound when
+   * that is not shown within {@code waitNanos} (on a leader: at once).
+   */
+  public CompletableFuture<Void> awaitFresh(long maxStalenessMillis, long waitNanos) {
+    DivisionInfo info = info();
+    CompletableFuture<Void> fresh;
+    if (info.isLeader()) {
+      fresh =
+          leaderStalenessMillis(info) <= maxStalenessMillis
+              ? CompletableFuture.completedFuture(null)
+              : CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException());
+    } else {
+      fresh =
+          freshness.awaitFresh(
+              java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(maxStalenessMillis), waitNanos);
+    }
+    if (fresh.isDone() && !fresh.isCompletedExceptionally()) {
+      return fresh;
+    }
+    return fresh.exceptionally(
+        error -> {
+          long staleness = stalenessMillis();
+          throw new UnavailableException(
+              "node "
+                  + config.nodeId()
+                  + " may be "
+                  + (staleness == Long.MAX_VALUE ? "arbitrarily far" : staleness + " ms")
+                  + " behind the leader, more than max_staleness "
+                  + maxStalenessMillis
+                  + " ms",
+              null);
+        });
+  }
+
+  /**
+   * A ReadIndex round with nothing to read: completes once this node has applied up to the commit
+   * index the leader had when it answered.
+   */
+  private CompletableFuture<?> readIndexRound() {
+    return submit(
+        newRequest(
+            anonymousClient,
+            readCalls.incrementAndGet(),
+            new LocalQuery(() -> Boolean.TRUE),
+            RaftClientRequest.readRequestType()));
   }
 
   /** Holds this node's apply thread so it falls behind its log (fault tests). */
@@ -678,6 +741,7 @@ public final class RaftNode implements AutoCloseable {
     } finally {
       readExecutor.shutdownNow();
       batchSender.shutdownNow();
+      freshnessTimer.shutdownNow();
     }
   }
 

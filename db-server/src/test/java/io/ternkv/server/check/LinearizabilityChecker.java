@@ -16,7 +16,7 @@ import java.util.Set;
  * again), run separately per key since keys are independent.
  *
  * <p>Operations that FAILED are certainly not applied and are dropped; reads whose outcome is
- * UNKNOWN tell nothing and are dropped; writes whose outcome is UNKNOWN may have taken effect at
+ * UNKNOWN tell nothing and are dropped, and so are SESSION and STALE reads, which promise less; writes whose outcome is UNKNOWN may have taken effect at
  * any point after their invocation, so they are given an open end: linearizing them at the end of
  * the history is the same as them never happening.
  */
@@ -40,7 +40,8 @@ public final class LinearizabilityChecker {
       if (op.outcome() == Op.Outcome.FAILED) {
         continue;
       }
-      if (op.kind() == Op.Kind.GET && op.outcome() == Op.Outcome.UNKNOWN) {
+      if (op.kind() == Op.Kind.GET
+          && (op.outcome() == Op.Outcome.UNKNOWN || op.level() != Op.Level.STRONG)) {
         continue;
       }
       byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);

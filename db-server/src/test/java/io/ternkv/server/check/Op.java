@@ -16,6 +16,11 @@ import java.util.Objects;
  * @param outcome OK, FAILED (certainly not applied) or UNKNOWN (maybe applied)
  * @param invokeNanos when it was sent
  * @param completeNanos when its answer came ({@link Long#MAX_VALUE} when UNKNOWN)
+ * @param level GET: the guarantee it asked for; only {@link Level#STRONG} reads take part in the
+ *     linearizability check, the others are checked against their own models
+ * @param maxStalenessNanos STALE GET: the bound it asked for (0: none)
+ * @param revision OK writes: the store revision after them; OK GET: the mod revision of what it
+ *     read (0: absent); 0 when not known
  */
 public record Op(
     int id,
@@ -28,7 +33,56 @@ public record Op(
     boolean casApplied,
     Outcome outcome,
     long invokeNanos,
-    long completeNanos) {
+    long completeNanos,
+    Level level,
+    long maxStalenessNanos,
+    long revision) {
+
+  /** An operation of the register model: a STRONG read if a GET, no revision known. */
+  public Op(
+      int id,
+      int process,
+      Kind kind,
+      String key,
+      String value,
+      String expected,
+      String observed,
+      boolean casApplied,
+      Outcome outcome,
+      long invokeNanos,
+      long completeNanos) {
+    this(id, process, kind, key, value, expected, observed, casApplied, outcome, invokeNanos,
+        completeNanos, Level.STRONG, 0, 0);
+  }
+
+  /** The guarantee a read asked for. */
+  public enum Level {
+    /** LINEARIZABLE, LEASE or LOG: checked for linearizability. */
+    STRONG,
+    /** Monotonic reads and read-your-writes per process: {@link SessionChecker}. */
+    SESSION,
+    /** Some state current within the staleness bound: {@link StaleReadChecker}. */
+    STALE
+  }
+
+  /** The same operation with other times (for reports). */
+  public Op withTimes(long invoke, long complete) {
+    return new Op(id, process, kind, key, value, expected, observed, casApplied, outcome, invoke,
+        complete, level, maxStalenessNanos, revision);
+  }
+
+  /** Whether it certainly changed the key: an answered put, delete or applied compare-and-set. */
+  public boolean acknowledgedWrite() {
+    return outcome == Outcome.OK
+        && (kind == Kind.PUT || kind == Kind.DELETE || (kind == Kind.CAS && casApplied));
+  }
+
+  /** Whether it may have written {@code value}: a put or CAS not known to have failed. */
+  public boolean mayHaveWritten() {
+    return (kind == Kind.PUT || kind == Kind.CAS)
+        && outcome != Outcome.FAILED
+        && !(kind == Kind.CAS && outcome == Outcome.OK && !casApplied);
+  }
 
   /** Operation kinds of the register model. */
   public enum Kind {
@@ -55,9 +109,13 @@ public record Op(
           case CAS -> "cas " + key + " " + Objects.toString(expected, "(absent)") + "->" + value
               + (outcome == Outcome.OK ? (casApplied ? " ok" : " failed") : "");
         };
+    String how =
+        kind != Kind.GET || level == Level.STRONG
+            ? ""
+            : " " + level + (maxStalenessNanos > 0 ? "<=" + maxStalenessNanos / 1_000_000 + "ms" : "");
     return String.format(
-        "#%d p%d %s [%s] %d..%s",
-        id, process, what, outcome, invokeNanos,
+        "#%d p%d %s%s%s [%s] %d..%s",
+        id, process, what, how, revision > 0 ? " @r" + revision : "", outcome, invokeNanos,
         completeNanos == Long.MAX_VALUE ? "?" : Long.toString(completeNanos));
   }
 }

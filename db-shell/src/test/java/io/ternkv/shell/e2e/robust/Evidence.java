@@ -2,9 +2,13 @@ package io.ternkv.shell.e2e.robust;
 
 import io.ternkv.server.check.LinearizabilityChecker;
 import io.ternkv.server.check.Op;
+import io.ternkv.server.check.SessionChecker;
+import io.ternkv.server.check.StaleReadChecker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -51,8 +55,7 @@ final class Evidence {
   }
 
   private static Op relative(Op o, long t0) {
-    return new Op(o.id(), o.process(), o.kind(), o.key(), o.value(), o.expected(), o.observed(),
-        o.casApplied(), o.outcome(), (o.invokeNanos() - t0) / 1000,
+    return o.withTimes((o.invokeNanos() - t0) / 1000,
         o.completeNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : (o.completeNanos() - t0) / 1000);
   }
 
@@ -67,6 +70,24 @@ final class Evidence {
       Files.writeString(dir.resolve("violation.txt"), r.explanation());
       throw new AssertionError("history is not linearizable; history, faults and data kept in " + dir
           + "\n" + r.explanation());
+    }
+  }
+
+  /**
+   * Checks the SESSION reads against the session guarantees and the STALE reads against their
+   * bound (with {@code slack} for timing between client and node); on a violation writes the
+   * history, the faults and the offending reads into {@code dir} and fails naming them.
+   */
+  static void assertWeakReads(Path dir, List<Op> ops, List<String> faults, Duration slack)
+      throws IOException {
+    List<String> violations = new ArrayList<>();
+    SessionChecker.check(ops).forEach(v -> violations.add("SESSION " + v));
+    StaleReadChecker.check(ops, slack.toNanos()).forEach(v -> violations.add("STALE " + v));
+    if (!violations.isEmpty()) {
+      write(dir, ops, faults);
+      Files.writeString(dir.resolve("violation.txt"), String.join("\n", violations) + "\n");
+      throw new AssertionError(violations.size() + " weak reads broke their guarantee; history, faults and"
+          + " data kept in " + dir + "\n" + String.join("\n", violations.subList(0, Math.min(20, violations.size()))));
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ternkv.client.TernClient;
+import io.ternkv.client.TernException;
 import io.ternkv.server.check.Op;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +22,9 @@ import org.junit.jupiter.api.TestInstance;
  * Three real {@code tern server} processes behind per-link proxies. In each scenario four clients
  * put, get (LINEARIZABLE and LEASE), delete and compare-and-set four fresh keys while a nemesis
  * repeats one kind of fault for the scenario's duration, then everything is healed and the
- * workload runs on for a moment; the whole history must be linearizable, with no valid request
- * refused and no Raft connection misrouted. One cluster serves every scenario (each has its own
+ * workload runs on until it has answered enough operations (bounded); the whole history must be
+ * linearizable, with no valid request refused and no Raft connection misrouted. Some scenarios
+ * also issue SESSION and bounded STALE reads, checked against their own guarantees. One cluster serves every scenario (each has its own
  * keys); on a failure its data, node logs, and the scenario's history and fault schedule are kept
  * under {@code target/robustness/} and the path printed.
  */
@@ -30,6 +32,15 @@ import org.junit.jupiter.api.TestInstance;
 class FaultScenariosIT {
   static final Duration DURATION = Robustness.duration(Duration.ofSeconds(6));
   static final int CLIENTS = 4;
+  /** Bound of the STALE reads in scenarios that also issue SESSION and STALE reads. */
+  static final Duration STALE_BOUND = Duration.ofMillis(500);
+  /** Timing slack granted to the STALE check: client and nodes share one clock here. */
+  static final Duration STALE_SLACK = Duration.ofMillis(50);
+  /** The history must hold at least this many answered operations, and reads, to mean anything. */
+  static final int MIN_OK = 100;
+  static final int MIN_OK_READS = 20;
+  /** How long the healed cluster may take to answer that many. */
+  static final Duration MIN_OPS_WAIT = Duration.ofSeconds(60);
 
   private Path dir;
   private FaultyCluster cluster;
@@ -60,7 +71,7 @@ class FaultScenariosIT {
 
   @Test
   void leaderKilledAndRestarted() throws Exception {
-    scenario("kill-leader", (c, admin, r) -> {
+    scenario("kill-leader", STALE_BOUND, (c, admin, r) -> {
       int l = Nemesis.awaitSoleLeader(c, admin, Duration.ofSeconds(30));
       c.kill9(l);
       Thread.sleep(500 + r.nextInt(1000));
@@ -93,7 +104,7 @@ class FaultScenariosIT {
 
   @Test
   void leaderIsolatedFromTheMajority() throws Exception {
-    scenario("isolate-leader", (c, admin, r) -> {
+    scenario("isolate-leader", STALE_BOUND, (c, admin, r) -> {
       int l = Nemesis.awaitSoleLeader(c, admin, Duration.ofSeconds(30));
       c.partition(Set.of(l));
       Thread.sleep(1000 + r.nextInt(1500));
@@ -104,7 +115,7 @@ class FaultScenariosIT {
 
   @Test
   void splitTwoOneAndHeal() throws Exception {
-    scenario("split-2-1", (c, admin, r) -> {
+    scenario("split-2-1", STALE_BOUND, (c, admin, r) -> {
       c.partition(Set.of(r.nextInt(c.size())));
       Thread.sleep(1000 + r.nextInt(1500));
       c.heal();
@@ -158,6 +169,23 @@ class FaultScenariosIT {
   }
 
   @Test
+  void leadershipTransferredUnderLoad() throws Exception {
+    scenario("transfer-leader", (c, admin, r) -> {
+      int l = Nemesis.awaitSoleLeader(c, admin, Duration.ofSeconds(30));
+      int target = (l + 1 + r.nextInt(c.size() - 1)) % c.size();
+      c.note("transfer leadership " + FaultyCluster.id(l) + " -> " + FaultyCluster.id(target));
+      try {
+        String now = admin.transferLeadership(FaultyCluster.id(target));
+        c.note("leader " + now);
+      } catch (TernException e) {
+        // A transfer that times out or meets an election is still a fault worth the workload.
+        c.note("transfer did not finish: " + e.getMessage());
+      }
+      Thread.sleep(300 + r.nextInt(700));
+    });
+  }
+
+  @Test
   void wholeClusterKilledAndRestarted() throws Exception {
     scenario("restart-all", (c, admin, r) -> {
       c.kill9All();
@@ -181,6 +209,15 @@ class FaultScenariosIT {
   }
 
   private void scenario(String name, Move move) throws Exception {
+    scenario(name, null, move);
+  }
+
+  /**
+   * Runs the workload under {@code move} repeated for {@link #DURATION}; with {@code staleBound},
+   * half its reads are SESSION and STALE ones (STALE reads through a client that knows only one
+   * node, so followers answer them), checked against their own guarantees.
+   */
+  private void scenario(String name, Duration staleBound, Move move) throws Exception {
     boolean passed = false;
     long seed = Robustness.seed();
     List<String> keys = new ArrayList<>();
@@ -188,8 +225,19 @@ class FaultScenariosIT {
       keys.add(name + "/k" + k);
     }
     int faultsBefore = cluster.faults().size();
-    Workload workload = new Workload(keys, CLIENTS, seed, p -> KvOps.of(TernClient.builder()
-        .endpoints(cluster.endpoints()).requestTimeout(Duration.ofSeconds(2)).build()));
+    Workload workload = new Workload(keys, CLIENTS, seed, p -> {
+      TernClient client = TernClient.builder()
+          .endpoints(cluster.endpoints()).requestTimeout(Duration.ofSeconds(2)).build();
+      if (staleBound == null) {
+        return KvOps.of(client);
+      }
+      TernClient oneNode = TernClient.builder()
+          .endpoints(List.of(cluster.endpoint(p % cluster.size()))).requestTimeout(Duration.ofSeconds(1)).build();
+      return KvOps.of(client, oneNode);
+    });
+    if (staleBound != null) {
+      workload.withWeakReads(staleBound);
+    }
     try {
       workload.start();
       Thread.sleep(500);
@@ -205,6 +253,12 @@ class FaultScenariosIT {
       Nemesis.awaitSoleLeader(cluster, admin, Duration.ofSeconds(60));
       noteLeader();
       Thread.sleep(1000);
+      // A busy machine may answer few operations during the faults: let the healed cluster
+      // answer enough, within a bound, rather than judging a history too short to mean anything.
+      long waitUntil = System.nanoTime() + MIN_OPS_WAIT.toNanos();
+      while (!workload.answered(MIN_OK, MIN_OK_READS) && System.nanoTime() < waitUntil) {
+        Thread.sleep(200);
+      }
       List<Op> ops = workload.stop();
       List<String> faults = cluster.faults();
       faults = faults.subList(faultsBefore, faults.size());
@@ -214,10 +268,10 @@ class FaultScenariosIT {
       Files.createDirectories(evidence);
       long ok = ops.stream().filter(o -> o.outcome() == Op.Outcome.OK).count();
       long okReads = ops.stream().filter(o -> o.outcome() == Op.Outcome.OK && o.kind() == Op.Kind.GET).count();
-      if (ok < 100 || okReads < 20) {
+      if (ok < MIN_OK || okReads < MIN_OK_READS) {
         Evidence.write(evidence, ops, faults);
       }
-      assertTrue(ok >= 100 && okReads >= 20, "too few operations completed to mean anything (" + ok
+      assertTrue(ok >= MIN_OK && okReads >= MIN_OK_READS, "too few operations completed to mean anything (" + ok
           + " ok, " + okReads + " reads); kept in " + evidence);
       List<Op> refused = ops.stream().filter(o -> o.outcome() == Op.Outcome.FAILED).toList();
       if (!refused.isEmpty()) {
@@ -225,6 +279,13 @@ class FaultScenariosIT {
       }
       assertEquals(List.of(), refused, "valid requests refused; kept in " + evidence);
       Evidence.assertLinearizable(evidence, ops, faults);
+      if (staleBound != null) {
+        long session = ops.stream().filter(o -> o.outcome() == Op.Outcome.OK && o.level() == Op.Level.SESSION).count();
+        long stale = ops.stream().filter(o -> o.outcome() == Op.Outcome.OK && o.level() == Op.Level.STALE).count();
+        System.out.printf("%s: %d SESSION and %d STALE reads answered (bound %d ms)%n", name, session, stale,
+            staleBound.toMillis());
+        Evidence.assertWeakReads(evidence, ops, faults, STALE_SLACK);
+      }
       assertEquals(List.of(), cluster.misrouted(), "Raft connections through the wrong proxy");
       passed = true;
     } finally {

@@ -5,7 +5,9 @@ import io.ternkv.client.ReadConsistency;
 import io.ternkv.client.TernException;
 import io.ternkv.server.check.Op;
 import io.ternkv.server.check.Op.Kind;
+import io.ternkv.server.check.Op.Level;
 import io.ternkv.server.check.Op.Outcome;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +20,7 @@ import java.util.function.IntFunction;
 
 /**
  * Concurrent clients, each on its own thread and connection, doing put, get (LINEARIZABLE and
- * LEASE), delete and compare-and-set on a few keys, and recording every operation with its invoke
+ * LEASE; optionally SESSION and STALE too), delete and compare-and-set on a few keys, and recording every operation with its invoke
  * and complete times and its outcome:
  *
  * <ul>
@@ -43,6 +45,7 @@ final class Workload {
   private final List<Thread> threads = new ArrayList<>();
   private final List<Throwable> crashes = new ArrayList<>();
   private volatile boolean stop;
+  private Duration maxStaleness;
 
   /**
    * @param keys the keys operated on (start absent)
@@ -55,6 +58,16 @@ final class Workload {
     this.clients = clients;
     this.seed = seed;
     this.connect = connect;
+  }
+
+  /**
+   * Makes half the reads SESSION and STALE ones (STALE with {@code bound}), recorded with their
+   * level for {@link io.ternkv.server.check.SessionChecker} and {@link
+   * io.ternkv.server.check.StaleReadChecker}. Before {@link #start}.
+   */
+  Workload withWeakReads(Duration bound) {
+    this.maxStaleness = bound;
+    return this;
   }
 
   void start() {
@@ -88,6 +101,21 @@ final class Workload {
     return ops;
   }
 
+  /** Whether at least {@code ok} operations, {@code okReads} of them reads, were answered so far. */
+  boolean answered(int ok, int okReads) {
+    int all = 0;
+    int reads = 0;
+    for (Op o : history) {
+      if (o.outcome() == Outcome.OK) {
+        all++;
+        if (o.kind() == Kind.GET) {
+          reads++;
+        }
+      }
+    }
+    return all >= ok && reads >= okReads;
+  }
+
   /** Stops the clients without collecting (after a failure elsewhere). */
   void stopQuietly() {
     stop = true;
@@ -106,23 +134,23 @@ final class Workload {
         long invoke = System.nanoTime();
         if (dice < 30) {
           record(id, process, Kind.PUT, key, value, null, invoke, () -> {
-            kv.put(key, value);
+            long revision = kv.put(key, value);
             lastSeen.put(key, value);
-            return null;
+            return revision;
           });
         } else if (dice < 40) {
           record(id, process, Kind.DELETE, key, null, null, invoke, () -> {
-            kv.delete(key);
+            long revision = kv.delete(key);
             lastSeen.remove(key);
-            return null;
+            return revision;
           });
         } else if (dice < 55) {
           String expected = lastSeen.get(key);
           try {
-            boolean applied = kv.compareAndSet(key, expected, value);
-            history.add(new Op(id, process, Kind.CAS, key, value, expected, null, applied, Outcome.OK,
-                invoke, System.nanoTime()));
-            if (applied) {
+            KvOps.Cas cas = kv.compareAndSet(key, expected, value);
+            history.add(new Op(id, process, Kind.CAS, key, value, expected, null, cas.applied(), Outcome.OK,
+                invoke, System.nanoTime(), Level.STRONG, 0, cas.revision()));
+            if (cas.applied()) {
               lastSeen.put(key, value);
             }
           } catch (TernException e) {
@@ -131,14 +159,26 @@ final class Workload {
           }
         } else {
           ReadConsistency level = random.nextBoolean() ? ReadConsistency.LINEARIZABLE : ReadConsistency.LEASE;
+          if (maxStaleness != null && random.nextBoolean()) {
+            level = random.nextBoolean() ? ReadConsistency.SESSION : ReadConsistency.STALE;
+          }
+          Level checked = switch (level) {
+            case SESSION -> Level.SESSION;
+            case STALE -> Level.STALE;
+            default -> Level.STRONG;
+          };
+          Duration bound = level == ReadConsistency.STALE ? maxStaleness : Duration.ZERO;
           try {
-            Optional<String> seen = kv.get(key, level);
-            history.add(new Op(id, process, Kind.GET, key, null, null, seen.orElse(null), false,
-                Outcome.OK, invoke, System.nanoTime()));
-            seen.ifPresentOrElse(v -> lastSeen.put(key, v), () -> lastSeen.remove(key));
+            Optional<KvOps.Versioned> seen = kv.read(key, level, bound);
+            history.add(new Op(id, process, Kind.GET, key, null, null,
+                seen.map(KvOps.Versioned::value).orElse(null), false, Outcome.OK, invoke, System.nanoTime(),
+                checked, bound.toNanos(), seen.map(KvOps.Versioned::modRevision).orElse(0L)));
+            if (checked == Level.STRONG) {
+              seen.ifPresentOrElse(v -> lastSeen.put(key, v.value()), () -> lastSeen.remove(key));
+            }
           } catch (TernException e) {
             history.add(new Op(id, process, Kind.GET, key, null, null, null, false, Outcome.UNKNOWN,
-                invoke, Long.MAX_VALUE));
+                invoke, Long.MAX_VALUE, checked, bound.toNanos(), 0));
           }
         }
       }
@@ -150,15 +190,16 @@ final class Workload {
   }
 
   private interface Call {
-    Void call();
+    /** Returns the store revision after the write (0: not known). */
+    long call();
   }
 
   private void record(int id, int process, Kind kind, String key, String value, String expected,
       long invoke, Call call) {
     try {
-      call.call();
+      long revision = call.call();
       history.add(new Op(id, process, kind, key, value, expected, null, false, Outcome.OK, invoke,
-          System.nanoTime()));
+          System.nanoTime(), Level.STRONG, 0, revision));
     } catch (TernException e) {
       Outcome o = outcome(e);
       history.add(new Op(id, process, kind, key, value, expected, null, false, o, invoke,

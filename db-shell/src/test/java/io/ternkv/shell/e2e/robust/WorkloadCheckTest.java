@@ -80,7 +80,7 @@ class WorkloadCheckTest {
       }
 
       @Override
-      public void put(String key, String value) {
+      public long put(String key, String value) {
         pause();
         boolean before = db.timeOutSomeWrites && ThreadLocalRandom.current().nextBoolean();
         if (before) {
@@ -88,13 +88,15 @@ class WorkloadCheckTest {
         }
         db.put(key, value);
         maybeTimeOut(true);
+        return 0;
       }
 
       @Override
-      public void delete(String key) {
+      public long delete(String key) {
         pause();
         db.delete(key);
         maybeTimeOut(true);
+        return 0;
       }
 
       @Override
@@ -104,11 +106,11 @@ class WorkloadCheckTest {
       }
 
       @Override
-      public boolean compareAndSet(String key, String expected, String value) {
+      public Cas compareAndSet(String key, String expected, String value) {
         pause();
         boolean r = db.cas(key, expected, value);
         maybeTimeOut(r);
-        return r;
+        return new Cas(r, 0);
       }
 
       @Override
