@@ -82,6 +82,17 @@ public final class KvStore implements AutoCloseable {
    */
   static final int RETENTION_MILLIS = Integer.getInteger("ternkv.store.retention-ms", 5_000);
 
+  /**
+   * MiB of MVStore's page cache: a quarter of the maximum heap, at least 16 (MVStore's default).
+   * A put reads and rewrites pages of three maps; once they no longer fit the cache every access
+   * reads and decodes a page again. With a million keys, 256 MiB instead of 16 took the store
+   * alone from 1,021 to 2,270 puts/s (StoreChurn; measurement override: ternkv.store.cache-mib).
+   */
+  static final int CACHE_MIB =
+      Integer.getInteger(
+          "ternkv.store.cache-mib",
+          (int) Math.max(16, Runtime.getRuntime().maxMemory() / 4 / (1024 * 1024)));
+
   private final Path file;
   private final MVStore store;
   /** Taken before {@link #lock} by every commit, and held until its sync is done. */
@@ -193,6 +204,7 @@ public final class KvStore implements AutoCloseable {
               .fileName(file.toString())
               .autoCommitDisabled()
               .pageSplitSize(PAGE_SPLIT_SIZE)
+              .cacheSize(CACHE_MIB)
               .open();
       store.setRetentionTime(retentionMillis);
       return new KvStore(file, store);
