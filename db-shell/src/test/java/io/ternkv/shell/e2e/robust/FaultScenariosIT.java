@@ -125,7 +125,7 @@ class FaultScenariosIT {
 
   @Test
   void oneWayPartitions() throws Exception {
-    scenario("one-way", (c, admin, r) -> {
+    scenario("one-way", STALE_BOUND, (c, admin, r) -> {
       int l = Nemesis.awaitSoleLeader(c, admin, Duration.ofSeconds(30));
       switch (r.nextInt(3)) {
         case 0 -> { // the leader is heard by nobody but hears everyone
@@ -156,7 +156,7 @@ class FaultScenariosIT {
 
   @Test
   void slowAndResetLinks() throws Exception {
-    scenario("slow-links", (c, admin, r) -> {
+    scenario("slow-links", STALE_BOUND, (c, admin, r) -> {
       int a = r.nextInt(c.size());
       int b = (a + 1 + r.nextInt(c.size() - 1)) % c.size();
       c.delay(a, b, Duration.ofMillis(20 + r.nextInt(200)));
@@ -170,7 +170,7 @@ class FaultScenariosIT {
 
   @Test
   void leadershipTransferredUnderLoad() throws Exception {
-    scenario("transfer-leader", (c, admin, r) -> {
+    scenario("transfer-leader", STALE_BOUND, (c, admin, r) -> {
       int l = Nemesis.awaitSoleLeader(c, admin, Duration.ofSeconds(30));
       int target = (l + 1 + r.nextInt(c.size() - 1)) % c.size();
       c.note("transfer leadership " + FaultyCluster.id(l) + " -> " + FaultyCluster.id(target));

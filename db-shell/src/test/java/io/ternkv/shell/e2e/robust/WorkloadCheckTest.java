@@ -1,5 +1,6 @@
 package io.ternkv.shell.e2e.robust;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,9 @@ import io.ternkv.client.ReadConsistency;
 import io.ternkv.client.TernException;
 import io.ternkv.server.check.LinearizabilityChecker;
 import io.ternkv.server.check.Op;
+import io.ternkv.server.check.SessionChecker;
+import io.ternkv.server.check.StaleReadChecker;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,41 +29,69 @@ import org.junit.jupiter.api.Test;
 class WorkloadCheckTest {
   /** An atomic register per key, with planted bugs switched on by flags. */
   static final class FakeDb {
-    final Map<String, String> primary = new HashMap<>();
-    final Map<String, String> replica = new HashMap<>();
+    final Map<String, KvOps.Versioned> primary = new HashMap<>();
+    final Map<String, KvOps.Versioned> replica = new HashMap<>();
+    /** A copy that stops catching up after the first writes. */
+    final Map<String, KvOps.Versioned> frozen = new HashMap<>();
     boolean staleLeaseReads;
     boolean loseSomeAcknowledgedWrites;
     boolean timeOutSomeWrites;
     boolean casIgnoresCompare;
+    boolean sessionReadsFromALaggingReplica;
+    boolean staleReadsFromAFrozenReplica;
     private long writes;
+    private long revision;
 
-    synchronized void put(String k, String v) {
+    synchronized long put(String k, String v) {
       writes++;
+      revision++;
       if (loseSomeAcknowledgedWrites && writes % 50 == 0) {
-        return; // acknowledged, never applied
+        return revision; // acknowledged, never applied
       }
-      primary.put(k, v);
+      primary.put(k, new KvOps.Versioned(v, revision));
       if (writes % 5 == 0) {
         replica.clear();
         replica.putAll(primary); // the replica catches up now and then
       }
+      if (writes < 20) {
+        frozen.clear();
+        frozen.putAll(primary);
+      }
+      return revision;
     }
 
-    synchronized void delete(String k) {
+    synchronized long delete(String k) {
       writes++;
+      revision++;
       primary.remove(k);
+      return revision;
     }
 
     synchronized Optional<String> get(String k, boolean lease) {
-      return Optional.ofNullable(lease && staleLeaseReads ? replica.get(k) : primary.get(k));
+      return read(k, lease && staleLeaseReads ? replica : primary).map(KvOps.Versioned::value);
     }
 
-    synchronized boolean cas(String k, String expected, String v) {
-      if (casIgnoresCompare || Objects.equals(primary.get(k), expected)) {
-        put(k, v);
-        return true;
+    synchronized Optional<KvOps.Versioned> read(String k, ReadConsistency level) {
+      Map<String, KvOps.Versioned> from = primary;
+      if (level == ReadConsistency.LEASE && staleLeaseReads
+          || level == ReadConsistency.SESSION && sessionReadsFromALaggingReplica) {
+        from = replica;
+      } else if (level == ReadConsistency.STALE && staleReadsFromAFrozenReplica) {
+        from = frozen;
       }
-      return false;
+      return read(k, from);
+    }
+
+    private static Optional<KvOps.Versioned> read(String k, Map<String, KvOps.Versioned> from) {
+      return Optional.ofNullable(from.get(k));
+    }
+
+    synchronized long cas(String k, String expected, String v) {
+      KvOps.Versioned now = primary.get(k);
+      if (casIgnoresCompare || Objects.equals(now == null ? null : now.value(), expected)) {
+        return put(k, v);
+      }
+      return -1;
     }
   }
 
@@ -86,17 +118,17 @@ class WorkloadCheckTest {
         if (before) {
           maybeTimeOut(false);
         }
-        db.put(key, value);
+        long revision = db.put(key, value);
         maybeTimeOut(true);
-        return 0;
+        return revision;
       }
 
       @Override
       public long delete(String key) {
         pause();
-        db.delete(key);
+        long revision = db.delete(key);
         maybeTimeOut(true);
-        return 0;
+        return revision;
       }
 
       @Override
@@ -108,9 +140,15 @@ class WorkloadCheckTest {
       @Override
       public Cas compareAndSet(String key, String expected, String value) {
         pause();
-        boolean r = db.cas(key, expected, value);
-        maybeTimeOut(r);
-        return new Cas(r, 0);
+        long revision = db.cas(key, expected, value);
+        maybeTimeOut(revision >= 0);
+        return new Cas(revision >= 0, Math.max(revision, 0));
+      }
+
+      @Override
+      public Optional<Versioned> read(String key, ReadConsistency level, Duration maxStaleness) {
+        pause();
+        return db.read(key, level);
       }
 
       @Override
@@ -119,12 +157,48 @@ class WorkloadCheckTest {
   }
 
   private static LinearizabilityChecker.Result run(FakeDb db) throws InterruptedException {
+    return LinearizabilityChecker.check(history(db, null));
+  }
+
+  private static List<Op> history(FakeDb db, Duration staleBound) throws InterruptedException {
     Workload w = new Workload(List.of("a", "b"), 4, 1, p -> client(db));
+    if (staleBound != null) {
+      w.withWeakReads(staleBound);
+    }
     w.start();
     Thread.sleep(700);
     List<Op> ops = w.stop();
     assertTrue(ops.size() > 200, Evidence.summary(ops));
-    return LinearizabilityChecker.check(ops);
+    return ops;
+  }
+
+  @Test
+  void correctRegisterPassesWithSessionAndStaleReads() throws Exception {
+    FakeDb db = new FakeDb();
+    db.timeOutSomeWrites = true;
+    List<Op> ops = history(db, Duration.ofMillis(50));
+    assertTrue(LinearizabilityChecker.check(ops).linearizable());
+    assertEquals(List.of(), SessionChecker.check(ops));
+    assertEquals(List.of(), StaleReadChecker.check(ops, 0));
+  }
+
+  @Test
+  void sessionReadsFromALaggingReplicaAreCaught() throws Exception {
+    FakeDb db = new FakeDb();
+    db.sessionReadsFromALaggingReplica = true;
+    List<Op> ops = history(db, Duration.ofMillis(50));
+    assertTrue(LinearizabilityChecker.check(ops).linearizable(), "SESSION reads are not its business");
+    assertFalse(SessionChecker.check(ops).isEmpty());
+  }
+
+  @Test
+  void staleReadsPastTheirBoundAreCaught() throws Exception {
+    FakeDb db = new FakeDb();
+    db.staleReadsFromAFrozenReplica = true;
+    List<Op> ops = history(db, Duration.ofMillis(50));
+    assertEquals(List.of(), StaleReadChecker.check(ops, 0).stream().filter(v -> v.contains("never written")).toList());
+    assertFalse(StaleReadChecker.check(ops, 0).isEmpty());
+    assertEquals(List.of(), SessionChecker.check(ops));
   }
 
   @Test
