@@ -131,8 +131,10 @@ final class KvStateMachine extends BaseStateMachine {
               openStore();
             },
             IOException.class);
+    // Every commit happens here, never on the apply thread, which then waits for the store lock
+    // only while MVStore writes the chunk, never for the sync after it.
     committer.scheduleWithFixedDelay(
-        this::commitQuietly, 100, 100, TimeUnit.MILLISECONDS);
+        this::commitQuietly, COMMIT_TICK_MS, COMMIT_TICK_MS, TimeUnit.MILLISECONDS);
   }
 
   private void openStore() throws IOException {
@@ -193,7 +195,6 @@ final class KvStateMachine extends BaseStateMachine {
       long started = System.nanoTime();
       if (command.getOpCase() == Command.OpCase.BATCH) {
         List<ApplyResult> results = applier.applyBatch(command.getBatch(), term, index);
-        store.commitIfDue(commitEveryWrites, Long.MAX_VALUE);
         events.applied(command.getOpCase(), System.nanoTime() - started);
         List<BatchedWrite> writes = command.getBatch().getWritesList();
         for (int i = 0; i < writes.size(); i++) {
@@ -210,8 +211,6 @@ final class KvStateMachine extends BaseStateMachine {
             new LocalQuery.Result(new AppliedBatch(results, term)));
       }
       result = applier.apply(command, term, index);
-      // Only the count here: the committer thread commits on time, and syncs off this thread.
-      store.commitIfDue(commitEveryWrites, Long.MAX_VALUE);
       events.applied(command.getOpCase(), System.nanoTime() - started);
       if (command.getOpCase() != Command.OpCase.READ) {
         // Plain entries carry the client's id as Ratis's client and call id. Reads through the
@@ -355,6 +354,9 @@ final class KvStateMachine extends BaseStateMachine {
     }
   }
 
+  /** How often the committer checks whether a commit is due (by count or by time). */
+  private static final long COMMIT_TICK_MS = 20;
+
   /** Revisions of compacted history removed per store lock hold. */
   private static final int COMPACT_BATCH = 256;
 
@@ -380,7 +382,16 @@ final class KvStateMachine extends BaseStateMachine {
   public void close() throws IOException {
     gate.release();
     waiters.failAll(new io.ternkv.server.UnavailableException("node " + nodeId + " is shutting down", null));
-    committer.shutdownNow();
+    // Not shutdownNow: interrupting a thread inside a file write or sync closes MVStore's channel
+    // (ClosedByInterruptException), and the closing commit below would then fail.
+    committer.shutdown();
+    try {
+      if (!committer.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("{}: store committer still busy after 10 s; closing anyway", nodeId);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     background.close();
     KvStore s = store;
     if (s != null) {
