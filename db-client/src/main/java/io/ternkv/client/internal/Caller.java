@@ -42,6 +42,7 @@ public final class Caller implements AutoCloseable {
   /** Addresses a probe found speaking TLS while this client speaks plaintext. */
   private final ConcurrentHashMap<String, Boolean> tlsVerdicts = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  private final Credentials credentials;
 
   /** Creates a plaintext caller over the seed endpoints. */
   public Caller(List<String> seeds, Duration timeout, Duration backoffMin, Duration backoffMax) {
@@ -50,6 +51,21 @@ public final class Caller implements AutoCloseable {
 
   /** Creates a caller over the seed endpoints, over TLS unless {@code tls} is null. */
   public Caller(List<String> seeds, Duration timeout, Duration backoffMin, Duration backoffMax, ClientTls tls) {
+    this(seeds, timeout, backoffMin, backoffMax, tls, null);
+  }
+
+  /**
+   * Creates a caller over the seed endpoints, over TLS unless {@code tls} is null, logging in
+   * with {@code credentials} unless null.
+   */
+  public Caller(
+      List<String> seeds,
+      Duration timeout,
+      Duration backoffMin,
+      Duration backoffMax,
+      ClientTls tls,
+      Credentials credentials) {
+    this.credentials = credentials;
     this.tls = tls;
     endpoints.addAll(seeds);
     current = new AtomicReference<>(seeds.get(0));
@@ -81,7 +97,7 @@ public final class Caller implements AutoCloseable {
   private <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, long timeoutNanos) {
     checkOpen();
     CompletableFuture<R> result = new CompletableFuture<>();
-    attempt(method, request, System.nanoTime() + timeoutNanos, timeoutNanos, 0, 0, null, result);
+    attempt(method, request, System.nanoTime() + timeoutNanos, timeoutNanos, 0, 0, null, false, result);
     return result;
   }
 
@@ -94,9 +110,25 @@ public final class Caller implements AutoCloseable {
             (r, e) -> {
               if (e == null) {
                 result.complete(r);
-              } else {
-                result.completeExceptionally(StatusMapping.toException(e, address));
+                return;
               }
+              TernException mapped = StatusMapping.toException(e, address);
+              if (!(mapped instanceof io.ternkv.client.AuthenticationException) || credentials == null) {
+                result.completeExceptionally(mapped);
+                return;
+              }
+              // Log in once, then ask again.
+              credentials
+                  .renew(credentials.token(), (m, q) -> send(address, m, q, timeoutNanos))
+                  .thenCompose(t -> send(address, method, request, timeoutNanos))
+                  .whenComplete(
+                      (again, e2) -> {
+                        if (e2 == null) {
+                          result.complete(again);
+                        } else {
+                          result.completeExceptionally(StatusMapping.toException(unwrap(e2), address));
+                        }
+                      });
             });
     return result;
   }
@@ -144,6 +176,7 @@ public final class Caller implements AutoCloseable {
       int tries,
       int redirects,
       TernException last,
+      boolean renewed,
       CompletableFuture<R> result) {
     long left = deadline - System.nanoTime();
     if (closed) {
@@ -163,6 +196,23 @@ public final class Caller implements AutoCloseable {
                 return;
               }
               TernException e = StatusMapping.toException(error, address);
+              if (e instanceof io.ternkv.client.AuthenticationException
+                  && credentials != null
+                  && !renewed
+                  && !method.getFullMethodName().equals(io.ternkv.proto.v1.AuthGrpc.getAuthenticateMethod().getFullMethodName())) {
+                // No token yet, or it expired or was revoked: log in once, then try again.
+                credentials
+                    .renew(credentials.token(), (m, q) -> send(address, m, q, Math.max(1, deadline - System.nanoTime())))
+                    .whenComplete(
+                        (token, loginError) -> {
+                          if (loginError != null) {
+                            result.completeExceptionally(StatusMapping.toException(loginError, address));
+                          } else {
+                            attempt(method, request, deadline, timeoutNanos, tries, redirects, e, true, result);
+                          }
+                        });
+                return;
+              }
               if (!e.isRetriable()) {
                 result.completeExceptionally(e);
                 return;
@@ -175,7 +225,7 @@ public final class Caller implements AutoCloseable {
                   endpoints.add(leader);
                 }
                 current.compareAndSet(address, leader);
-                attempt(method, request, deadline, timeoutNanos, tries + 1, redirects + 1, e, result);
+                attempt(method, request, deadline, timeoutNanos, tries + 1, redirects + 1, e, renewed, result);
                 return;
               }
               // No usable hint: the node is down or has no leader: try the next endpoint after a
@@ -193,7 +243,7 @@ public final class Caller implements AutoCloseable {
                 return;
               }
               timer.schedule(
-                  () -> attempt(method, request, deadline, timeoutNanos, tries + 1, 0, e, result),
+                  () -> attempt(method, request, deadline, timeoutNanos, tries + 1, 0, e, renewed, result),
                   pause,
                   TimeUnit.NANOSECONDS);
             });
@@ -250,6 +300,9 @@ public final class Caller implements AutoCloseable {
 
   private ManagedChannel open(String address) {
     NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(64 * 1024 * 1024);
+    if (credentials != null) {
+      b.intercept(credentials);
+    }
     return (tls == null ? b.usePlaintext() : b.sslContext(tls.context())).build();
   }
 
@@ -297,6 +350,10 @@ public final class Caller implements AutoCloseable {
             "ternkv-client-tls-probe");
     probe.setDaemon(true);
     probe.start();
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   private void checkOpen() {
