@@ -516,6 +516,35 @@ class AuthIT {
         Thread.sleep(1500);
         // The client's token expired meanwhile: it logs in again by itself.
         assertEquals("1", client.get("c").orElseThrow().valueUtf8());
+        Thread.sleep(1500);
+        // A watch opened with an expired token logs in again too, and sees what follows.
+        LinkedBlockingQueue<Object> seen = new LinkedBlockingQueue<>();
+        io.ternkv.client.Watch watch =
+            client.watch(
+                io.ternkv.client.WatchOptions.key("c".getBytes(UTF_8)),
+                new io.ternkv.client.WatchListener() {
+                  @Override
+                  public void onEvents(List<io.ternkv.client.WatchEvent> events) {
+                    seen.addAll(events);
+                  }
+
+                  @Override
+                  public void onCancelled(io.ternkv.client.TernException reason) {
+                    seen.add(reason);
+                  }
+                });
+        try {
+          Thread.sleep(500); // the watch meets the expired token before any put logs in again
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+          Object got = null;
+          while (got == null && System.nanoTime() < deadline) {
+            client.put("c", "2");
+            got = seen.poll(200, TimeUnit.MILLISECONDS);
+          }
+          assertTrue(got instanceof io.ternkv.client.WatchEvent, String.valueOf(got));
+        } finally {
+          watch.close();
+        }
       }
       StatusRuntimeException expired =
           fails(Status.Code.UNAUTHENTICATED, () -> withToken(KVGrpc.newBlockingStub(ch), token).get(get("k")));

@@ -143,6 +143,25 @@ public final class Caller implements AutoCloseable {
     return timer;
   }
 
+  /** Whether this caller logs in with a user and password. */
+  public boolean hasCredentials() {
+    return credentials != null;
+  }
+
+  /**
+   * Logs in again at {@code address} (one login shared by concurrent callers), for streams whose
+   * token was refused.
+   *
+   * @return a future failing with the login's error, or with {@link IllegalStateException}
+   *     without credentials
+   */
+  public CompletableFuture<Void> renewLogin(String address) {
+    if (credentials == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("no credentials"));
+    }
+    return credentials.renew(credentials.token(), (m, q) -> send(address, m, q, timeoutNanos)).thenApply(t -> null);
+  }
+
   /** The address the next call goes to first (the leader, once found). */
   public String currentEndpoint() {
     return current.get();
