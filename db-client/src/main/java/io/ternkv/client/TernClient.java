@@ -874,8 +874,9 @@ public final class TernClient implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Logs in as {@code user} on clusters with authentication enabled. The client logs in on its
-     * first call that needs it, keeps the token the node returns and sends it with every call;
+     * Logs in as {@code user} on clusters with authentication enabled. The client logs in before its
+     * first call, keeps the token the node returns and sends it with every call (a token counts
+     * before a client certificate);
      * when a node refuses the token (it expired, or the password changed) the client logs in
      * again once and repeats the call. A wrong password fails calls with {@link
      * AuthenticationException}. The password is kept in memory for those logins, sent only to

@@ -97,7 +97,22 @@ public final class Caller implements AutoCloseable {
   private <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, long timeoutNanos) {
     checkOpen();
     CompletableFuture<R> result = new CompletableFuture<>();
-    attempt(method, request, System.nanoTime() + timeoutNanos, timeoutNanos, 0, 0, null, false, result);
+    long deadline = System.nanoTime() + timeoutNanos;
+    if (credentials != null && credentials.token() == null && !isLogin(method)) {
+      // Log in before the first call: a node that would also accept a client certificate
+      // must see the user this client was configured with.
+      login(deadline)
+          .whenComplete(
+              (token, e) -> {
+                if (e != null) {
+                  result.completeExceptionally(e);
+                } else {
+                  attempt(method, request, deadline, timeoutNanos, 0, 0, null, false, result);
+                }
+              });
+      return result;
+    }
+    attempt(method, request, deadline, timeoutNanos, 0, 0, null, false, result);
     return result;
   }
 
@@ -118,8 +133,7 @@ public final class Caller implements AutoCloseable {
                 return;
               }
               // Log in once, then ask again.
-              credentials
-                  .renew(credentials.token(), (m, q) -> send(address, m, q, timeoutNanos))
+              login(System.nanoTime() + timeoutNanos)
                   .thenCompose(t -> send(address, method, request, timeoutNanos))
                   .whenComplete(
                       (again, e2) -> {
@@ -149,8 +163,8 @@ public final class Caller implements AutoCloseable {
   }
 
   /**
-   * Logs in again at {@code address} (one login shared by concurrent callers), for streams whose
-   * token was refused.
+   * Logs in again (one login shared by concurrent callers), for a stream to {@code address}
+   * whose token was refused; the login itself may go to any node.
    *
    * @return a future failing with the login's error, or with {@link IllegalStateException}
    *     without credentials
@@ -159,7 +173,25 @@ public final class Caller implements AutoCloseable {
     if (credentials == null) {
       return CompletableFuture.failedFuture(new IllegalStateException("no credentials"));
     }
-    return credentials.renew(credentials.token(), (m, q) -> send(address, m, q, timeoutNanos)).thenApply(t -> null);
+    return login(System.nanoTime() + timeoutNanos).thenApply(t -> null);
+  }
+
+  /**
+   * Logs in with the credentials (one login shared by concurrent callers), retrying on the
+   * cluster like any call until {@code deadline}; fails with the mapped {@link TernException}.
+   */
+  private CompletableFuture<String> login(long deadline) {
+    return credentials.renew(
+        credentials.token(),
+        (m, q) -> {
+          CompletableFuture<io.ternkv.proto.v1.AuthenticateResponse> f = new CompletableFuture<>();
+          attempt(m, q, deadline, timeoutNanos, 0, 0, null, true, f);
+          return f;
+        });
+  }
+
+  private static boolean isLogin(MethodDescriptor<?, ?> method) {
+    return method.getFullMethodName().equals(io.ternkv.proto.v1.AuthGrpc.getAuthenticateMethod().getFullMethodName());
   }
 
   /** The address the next call goes to first (the leader, once found). */
@@ -218,10 +250,9 @@ public final class Caller implements AutoCloseable {
               if (e instanceof io.ternkv.client.AuthenticationException
                   && credentials != null
                   && !renewed
-                  && !method.getFullMethodName().equals(io.ternkv.proto.v1.AuthGrpc.getAuthenticateMethod().getFullMethodName())) {
+                  && !isLogin(method)) {
                 // No token yet, or it expired or was revoked: log in once, then try again.
-                credentials
-                    .renew(credentials.token(), (m, q) -> send(address, m, q, Math.max(1, deadline - System.nanoTime())))
+                login(deadline)
                     .whenComplete(
                         (token, loginError) -> {
                           if (loginError != null) {
