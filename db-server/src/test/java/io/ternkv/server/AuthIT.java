@@ -402,6 +402,60 @@ class AuthIT {
     }
   }
 
+  @Test
+  void laggingNodeGetsUsersThroughASnapshotInstall() throws Exception {
+    try (LocalCluster c =
+            LocalCluster.builder().nodes(3).configure(b -> b.snapshotThreshold(50).logSegmentBytes(16 * 1024)).start();
+        io.ternkv.client.TernClient admin =
+            io.ternkv.client.TernClient.builder().endpoints(c.endpoints()).credentials("root", ROOT_PASSWORD).build()) {
+      int leader = c.awaitLeader(Duration.ofSeconds(20));
+      int lagging = (leader + 1) % 3;
+      admin.put("first", "1");
+      Thread.sleep(500);
+      c.stopNode(lagging);
+      admin.auth().addUser("root", ROOT_PASSWORD);
+      admin.auth().grantRole("root", "root");
+      admin.auth().enable();
+      String value = "x".repeat(200);
+      for (int i = 0; i < 600; i++) {
+        admin.put("bulk/" + i, value);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (c.node(c.awaitLeader(Duration.ofSeconds(20))).status().snapshotIndex() < 500) {
+        assertTrue(System.nanoTime() < deadline, "no snapshot past the lagging node");
+        Thread.sleep(100);
+      }
+      c.startNode(lagging);
+      ManagedChannel ch = NettyChannelBuilder.forTarget(c.endpoint(lagging)).usePlaintext().build();
+      try {
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+          try {
+            // Served by the lagging node from the state the snapshot gave it.
+            String token =
+                withToken(AuthGrpc.newBlockingStub(ch), null)
+                    .authenticate(AuthenticateRequest.newBuilder().setName("root").setPassword(ROOT_PASSWORD).build())
+                    .getToken();
+            assertFalse(token.isEmpty());
+            GetRequest stale = GetRequest.newBuilder().setKey(bytes("bulk/599")).setConsistency(ReadConsistency.READ_STALE).build();
+            if (withToken(KVGrpc.newBlockingStub(ch), token).get(stale).hasKv()) {
+              break;
+            }
+          } catch (StatusRuntimeException | AssertionError e) {
+            if (System.nanoTime() > deadline) {
+              throw e;
+            }
+          }
+          Thread.sleep(200);
+        }
+        assertTrue(c.node(lagging).status().snapshotsInstalled() >= 1);
+        fails(Status.Code.UNAUTHENTICATED, () -> withToken(KVGrpc.newBlockingStub(ch), null).get(get("bulk/1")));
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
   /** Opens a watch and returns its first response, or throws the stream's error. */
   static WatchResponse watch(int node, String token, WatchCreateRequest create) {
     LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();

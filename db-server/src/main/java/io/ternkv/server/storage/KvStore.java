@@ -39,7 +39,9 @@ import org.h2.mvstore.type.StringDataType;
  * <p>Maps: {@code kv} (key to its current {@link StoredValue}), {@code hist} (every version of
  * every key still kept, by key then revision; a deletion is a tombstone version), {@code events}
  * (revision to the keys it changed, for watches and compaction), {@code lease} and {@code
- * leasekey} (leases and the keys each holds) and {@code meta} (applied term and index, current
+ * leasekey} (leases and the keys each holds), {@code auth} (users, roles and the authentication
+ * switch by name, opaque records decoded by {@code io.ternkv.server.auth}) and {@code meta}
+ * (applied term and index, current
  * and compacted revision). The applied index is written into the same MVStore commit as the data it
  * covers, so after a crash the store reflects exactly the entries up to its persisted index and
  * Raft replays the rest. Commits are batched: the Raft log, not this file, is the durable record.
