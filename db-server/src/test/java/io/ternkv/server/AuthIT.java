@@ -272,6 +272,19 @@ class AuthIT {
     fails(
         Status.Code.UNAUTHENTICATED,
         () -> LeaseGrpc.newBlockingStub(channels.get(l)).leaseGrant(LeaseGrantRequest.newBuilder().setTtlMs(5000).build()));
+    fails(
+        Status.Code.UNAUTHENTICATED,
+        () -> ClusterGrpc.newBlockingStub(channels.get(l)).status(StatusRequest.getDefaultInstance()));
+    // Health checks stay open, and AuthStatus answers who the caller is (nobody).
+    assertEquals(
+        io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
+        withToken(io.grpc.health.v1.HealthGrpc.newBlockingStub(channels.get(l)), null)
+            .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance())
+            .getStatus());
+    io.ternkv.proto.v1.AuthStatusResponse status =
+        auth(l, null).authStatus(io.ternkv.proto.v1.AuthStatusRequest.getDefaultInstance());
+    assertTrue(status.getEnabled());
+    assertEquals("", status.getUser());
   }
 
   @Test
