@@ -530,8 +530,19 @@ class AuthIT {
     // Root may: a backup starts.
     String rootToken = login(l, "root", ROOT_PASSWORD);
     assertTrue(withToken(MaintenanceGrpc.newBlockingStub(channels.get(l)), rootToken).backup(BackupRequest.getDefaultInstance()).next().hasInfo());
-    // Leases need any user.
-    assertTrue(withToken(LeaseGrpc.newBlockingStub(channels.get(l)), token).leaseGrant(LeaseGrantRequest.newBuilder().setTtlMs(5000).build()).getId() > 0);
+    // Leases need any user; the names of a lease's keys need read permission on them.
+    LeaseGrpc.LeaseBlockingStub leases = withToken(LeaseGrpc.newBlockingStub(channels.get(l)), token);
+    long lease = leases.leaseGrant(LeaseGrantRequest.newBuilder().setTtlMs(60_000).build()).getId();
+    assertTrue(lease > 0);
+    kv(l, rootToken).put(PutRequest.newBuilder().setKey(bytes("other/leased")).setValue(bytes("1")).setLease(lease).build());
+    io.ternkv.proto.v1.LeaseTimeToLiveRequest ttl = io.ternkv.proto.v1.LeaseTimeToLiveRequest.newBuilder().setId(lease).build();
+    assertTrue(leases.leaseTimeToLive(ttl).getTtlMs() > 0);
+    fails(Status.Code.PERMISSION_DENIED, () -> leases.leaseTimeToLive(ttl.toBuilder().setKeys(true).build()));
+    assertEquals(1, withToken(LeaseGrpc.newBlockingStub(channels.get(l)), rootToken).leaseTimeToLive(ttl.toBuilder().setKeys(true).build()).getKeysCount());
+    // Attaching a key to a lease is a put: refused outside the user's keys.
+    fails(
+        Status.Code.PERMISSION_DENIED,
+        () -> kv(l, token).put(PutRequest.newBuilder().setKey(bytes("other/x")).setValue(bytes("1")).setLease(lease).build()));
   }
 
   @Test
