@@ -74,18 +74,35 @@ public final class TernClient implements AutoCloseable {
   public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofMillis(500);
 
   private final Caller caller;
+  private final AuthAdmin auth;
   private final byte[] clientId;
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicLong lastSeenIndex = new AtomicLong();
 
   private TernClient(Builder b) {
-    this.caller = new Caller(b.endpoints, b.requestTimeout, b.backoffMin, b.backoffMax, b.tls);
+    this.caller =
+        new Caller(
+            b.endpoints,
+            b.requestTimeout,
+            b.backoffMin,
+            b.backoffMax,
+            b.tls,
+            b.user == null ? null : new io.ternkv.client.internal.Credentials(b.user, b.password));
+    this.auth = new AuthAdmin(caller);
     UUID id = UUID.randomUUID();
     this.clientId =
         ByteBuffer.allocate(16)
             .putLong(id.getMostSignificantBits())
             .putLong(id.getLeastSignificantBits())
             .array();
+  }
+
+  /**
+   * Administration of users, roles and the authentication switch (see {@link AuthAdmin}). The
+   * same object on every call; thread-safe.
+   */
+  public AuthAdmin auth() {
+    return auth;
   }
 
   /** A builder with the defaults; {@link Builder#endpoints} must be set. */
@@ -851,8 +868,26 @@ public final class TernClient implements AutoCloseable {
     private Path tlsCert;
     private Path tlsKey;
     private io.ternkv.client.internal.ClientTls tls;
+    private String user;
+    private String password;
 
     private Builder() {}
+
+    /**
+     * Logs in as {@code user} on clusters with authentication enabled. The client logs in before its
+     * first call, keeps the token the node returns and sends it with every call (a token counts
+     * before a client certificate);
+     * when a node refuses the token (it expired, or the password changed) the client logs in
+     * again once and repeats the call. A wrong password fails calls with {@link
+     * AuthenticationException}. The password is kept in memory for those logins, sent only to
+     * the cluster's {@code Authenticate} call, and never logged; use TLS so it is not sent in
+     * the clear. On clusters without authentication the credentials are unused.
+     */
+    public Builder credentials(String user, String password) {
+      this.user = Objects.requireNonNull(user, "user");
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
 
     /**
      * Connects over TLS (1.2 or 1.3), trusting node certificates signed by the CA certificates
@@ -921,6 +956,9 @@ public final class TernClient implements AutoCloseable {
       }
       if (tlsCert != null && tlsCa == null) {
         throw new IllegalArgumentException("tlsClientCertificate needs tls(caFile): a client certificate is only sent over TLS");
+      }
+      if (user != null && (user.isEmpty() || password.isEmpty())) {
+        throw new IllegalArgumentException("credentials: user and password must not be empty");
       }
       tls = tlsCa == null ? null : io.ternkv.client.internal.ClientTls.load(tlsCa, tlsCert, tlsKey);
       return new TernClient(this);

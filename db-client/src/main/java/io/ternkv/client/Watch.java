@@ -43,6 +43,8 @@ public final class Watch implements AutoCloseable {
   private ClientCallStreamObserver<WatchRequest> call;
   private ScheduledFuture<?> retry;
   private int failures;
+  /** Whether the stream logged in again since it last got a response; once per loss. */
+  private boolean loggedInAgain;
   private int reconnects;
   private boolean closed;
 
@@ -179,6 +181,7 @@ public final class Watch implements AutoCloseable {
         long covered = r.getHeader().getRevision();
         if (r.getCreated()) {
           failures = 0;
+          loggedInAgain = false;
           if (next == 0) {
             next = covered + 1;
           }
@@ -225,6 +228,27 @@ public final class Watch implements AutoCloseable {
           return;
         }
         call = null;
+        if (e instanceof AuthenticationException && caller.hasCredentials() && !loggedInAgain) {
+          // The token expired while the stream was down (or was revoked): log in once, resume.
+          loggedInAgain = true;
+          caller
+              .renewLogin(node)
+              .whenComplete(
+                  (v, loginError) -> {
+                    synchronized (lock) {
+                      if (closed) {
+                        return;
+                      }
+                      if (loginError != null) {
+                        closed = true;
+                        listener.onCancelled(io.ternkv.client.internal.StatusMapping.toException(loginError, node));
+                      } else {
+                        open();
+                      }
+                    }
+                  });
+          return;
+        }
         if (!e.isRetriable() && e.code() != ErrorCode.CANCELLED && e.code() != ErrorCode.INTERNAL) {
           closed = true;
           listener.onCancelled(e);

@@ -22,6 +22,9 @@ class StatusMappingTest {
     assertEquals(ErrorCode.OUT_OF_RANGE, map(Status.OUT_OF_RANGE).code());
     assertEquals(ErrorCode.UNAUTHENTICATED, map(Status.UNAUTHENTICATED).code());
     assertEquals(ErrorCode.PERMISSION_DENIED, map(Status.PERMISSION_DENIED).code());
+    org.junit.jupiter.api.Assertions.assertInstanceOf(AuthenticationException.class, map(Status.UNAUTHENTICATED));
+    org.junit.jupiter.api.Assertions.assertInstanceOf(PermissionDeniedException.class, map(Status.PERMISSION_DENIED));
+    org.junit.jupiter.api.Assertions.assertFalse(map(Status.PERMISSION_DENIED).isRetriable());
     assertEquals(ErrorCode.DATA_LOSS, map(Status.DATA_LOSS).code());
     assertEquals(ErrorCode.INTERNAL, map(Status.INTERNAL).code());
     assertEquals(ErrorCode.INTERNAL, map(Status.UNIMPLEMENTED).code());

@@ -60,8 +60,13 @@ public final class ServerConfig {
   private final boolean clientCertAuth;
   private final TlsFiles peerTls;
   private final int maxInflightRequests;
+  private final Duration authTokenTtl;
+
+  /** How long an authentication token is valid by default. */
+  public static final Duration DEFAULT_AUTH_TOKEN_TTL = Duration.ofMinutes(5);
 
   private ServerConfig(Builder b) {
+    this.authTokenTtl = b.authTokenTtl;
     this.nodeId = b.nodeId;
     this.clientAddress = b.clientAddress;
     this.raftAddress = b.raftAddress;
@@ -99,6 +104,7 @@ public final class ServerConfig {
     b.snapshotThreshold = snapshotThreshold;
     b.historyRetention = historyRetention;
     b.maxInflightRequests = maxInflightRequests;
+    b.authTokenTtl = authTokenTtl;
     b.logSegmentBytes = logSegmentBytes;
     b.electionTimeoutMin = electionTimeoutMin;
     b.electionTimeoutMax = electionTimeoutMax;
@@ -111,6 +117,11 @@ public final class ServerConfig {
     b.clientCertAuth = clientCertAuth;
     b.peerTls = peerTls;
     return b;
+  }
+
+  /** How long tokens this node issues at login are valid. */
+  public Duration authTokenTtl() {
+    return authTokenTtl;
   }
 
   /** This node's id. */
@@ -255,7 +266,9 @@ public final class ServerConfig {
         + limits.maxValueBytes()
         + " max-inflight-requests="
         + maxInflightRequests
-        + " metrics="
+        + " auth-token-ttl="
+        + authTokenTtl.toMillis()
+        + "ms metrics="
         + (metricsAddress == null ? "off" : metricsAddress)
         + " client-tls="
         + (clientTls == null ? "off" : clientCertAuth ? "on, client certificates required" : "on")
@@ -274,6 +287,7 @@ public final class ServerConfig {
     private long snapshotThreshold = DEFAULT_SNAPSHOT_THRESHOLD;
     private long historyRetention = DEFAULT_HISTORY_RETENTION;
     private int maxInflightRequests = DEFAULT_MAX_INFLIGHT_REQUESTS;
+    private Duration authTokenTtl = DEFAULT_AUTH_TOKEN_TTL;
     private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
     private Duration electionTimeoutMin = DEFAULT_ELECTION_TIMEOUT_MIN;
     private Duration electionTimeoutMax = DEFAULT_ELECTION_TIMEOUT_MAX;
@@ -375,6 +389,12 @@ public final class ServerConfig {
       return this;
     }
 
+    /** How long login tokens are valid (at least 1 s); see {@link #authTokenTtl()}. */
+    public Builder authTokenTtl(Duration ttl) {
+      this.authTokenTtl = ttl;
+      return this;
+    }
+
     /** Entries applied between automatic snapshots (at least 1). */
     public Builder snapshotThreshold(long entries) {
       this.snapshotThreshold = entries;
@@ -439,6 +459,9 @@ public final class ServerConfig {
       }
       if (maxInflightRequests < 1) {
         throw new IllegalArgumentException("max-inflight-requests must be at least 1");
+      }
+      if (authTokenTtl == null || authTokenTtl.toMillis() < 1000) {
+        throw new IllegalArgumentException("auth-token-ttl must be at least 1 s");
       }
       if (snapshotThreshold < 1) {
         throw new IllegalArgumentException("snapshot-threshold must be at least 1");

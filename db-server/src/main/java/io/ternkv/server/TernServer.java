@@ -5,7 +5,11 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.ternkv.server.apply.RequestLimits;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.ternkv.server.auth.AuthGate;
+import io.ternkv.server.auth.AuthInterceptor;
+import io.ternkv.server.auth.LoginThrottle;
 import io.ternkv.server.grpc.AdmissionLimit;
+import io.ternkv.server.grpc.AuthService;
 import io.ternkv.server.grpc.ClusterService;
 import io.ternkv.server.grpc.HealthReporter;
 import io.ternkv.server.grpc.KvService;
@@ -31,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One TernKV storage node: a Raft member (Apache Ratis on its raft address) plus the client gRPC
- * services (on its client address): {@code ternkv.v1.KV}, {@code Cluster} and {@code Lease}, the
+ * services (on its client address): {@code ternkv.v1.KV}, {@code Cluster}, {@code Lease}, {@code
+ * Watch}, {@code Maintenance} and {@code Auth} (users, roles, logins; see {@link AuthInterceptor}), the
  * standard health service {@code grpc.health.v1.Health} (see {@link HealthReporter}) and server
  * reflection, so {@code grpcurl} can list and call the services without the proto files.
  * Embeddable: {@link #start} returns a running node, {@link #close} stops it cleanly. Restarting
@@ -131,9 +136,10 @@ public final class TernServer implements AutoCloseable {
       throw e;
     }
     Server grpc;
-    KvService kv = new KvService(config.nodeId(), raft, config.limits(), tls);
+    AuthGate auth = new AuthGate(raft::store, config.authTokenTtl());
+    KvService kv = new KvService(config.nodeId(), raft, config.limits(), tls, auth);
     LeaseKeeper leases = new LeaseKeeper(config.nodeId(), raft, config.electionTimeoutMax());
-    WatchService watches = new WatchService(config.nodeId(), raft, config.limits());
+    WatchService watches = new WatchService(config.nodeId(), raft, config.limits(), auth);
     AutoCompactor compactor = new AutoCompactor(config.nodeId(), raft, config.historyRetention());
     HealthReporter health = new HealthReporter(config.nodeId(), raft::status);
     try {
@@ -145,6 +151,8 @@ public final class TernServer implements AutoCloseable {
         metrics.bindLogSync(raft::logSync);
         builder.intercept(metrics.requestInterceptor());
       }
+      // Registered last, so it runs first: no other interceptor sees an unauthenticated call.
+      builder.intercept(new AuthInterceptor(auth, config.clientCertAuth()));
       if (tls.clientPortTls()) {
         builder.sslContext(tls.clientPortServerContext().orElseThrow());
       }
@@ -168,10 +176,14 @@ public final class TernServer implements AutoCloseable {
                       kv, new AdmissionLimit(config.nodeId(), config.maxInflightRequests())))
               .addService(
                   new ClusterService(
-                      config.nodeId(), raft, new MemberChanges(config.nodeId(), raft, tls, config.electionTimeoutMax())))
+                      config.nodeId(),
+                      raft,
+                      new MemberChanges(config.nodeId(), raft, tls, config.electionTimeoutMax()),
+                      auth))
               .addService(new LeaseService(config.nodeId(), raft, kv, leases))
               .addService(watches.service())
-              .addService(new MaintenanceService(config.nodeId(), raft))
+              .addService(new MaintenanceService(config.nodeId(), raft, auth))
+              .addService(new AuthService(config.nodeId(), raft, kv, auth, new LoginThrottle()))
               .addService(health.service())
               .addService(ProtoReflectionServiceV1.newInstance())
               .addService(reflectionV1Alpha())

@@ -43,6 +43,8 @@ final class Shell {
   private final PrintStream err;
   private final BulkIo bulk;
   private volatile boolean exitRequested;
+  /** Asks the person at the terminal for a password (prompt in, password out); null without one. */
+  volatile java.util.function.Function<String, String> passwordPrompt;
 
   Shell(TernClient client, Settings settings, PrintStream out, PrintStream err, boolean progress) {
     this.client = client;
@@ -130,7 +132,8 @@ final class Shell {
   private static boolean isWrite(List<Tokenizer.Word> words) {
     String command = words.get(0).text().toLowerCase(Locale.ROOT);
     return command.equals("put") || command.equals("del") || command.equals("delete") || command.equals("txn") || command.equals("lease")
-        || command.equals("compact") || command.equals("member") || command.equals("leader");
+        || command.equals("compact") || command.equals("member") || command.equals("leader")
+        || command.equals("auth") || command.equals("user") || command.equals("role");
   }
 
   /** Prints one error line for something that went wrong outside a statement. */
@@ -173,6 +176,9 @@ final class Shell {
       case "members" -> members(args);
       case "member" -> MemberCommands.member(args, client, render(), out);
       case "leader" -> MemberCommands.leader(args, client, render(), out);
+      case "auth" -> AuthCommands.auth(args, client, out);
+      case "user" -> AuthCommands.user(args, client, out, passwordPrompt);
+      case "role" -> AuthCommands.role(args, client, out);
       case "import" -> {
         args.done(1, 1);
         Path file = Path.of(args.positional(0).text());

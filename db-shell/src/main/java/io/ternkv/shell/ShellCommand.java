@@ -54,6 +54,12 @@ final class ShellCommand implements Callable<Integer> {
   @Option(names = "--tls-key", paramLabel = "FILE", description = "Private key (PEM, PKCS#8) of --tls-cert.")
   Path tlsKey;
 
+  @Option(names = "--user", paramLabel = "NAME", description = "Log in as this user (clusters with authentication on); the password comes from --password-file, $TERN_PASSWORD, or a prompt.")
+  String user;
+
+  @Option(names = "--password-file", paramLabel = "FILE", description = "File whose first line is the --user's password.")
+  Path passwordFile;
+
   @Parameters(arity = "0..1", paramLabel = "SCRIPT", description = "A file of commands, one or more per line.")
   Path script;
 
@@ -79,6 +85,11 @@ final class ShellCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together");
     }
     TernClient.Builder b = TernClient.builder().endpoints(targets).requestTimeout(Duration.ofMillis(timeoutMs));
+    if (user != null) {
+      b.credentials(user, loginPassword());
+    } else if (passwordFile != null) {
+      throw new IllegalArgumentException("--password-file goes with --user");
+    }
     if (tlsCa != null) {
       b.tls(tlsCa);
       if (tlsCert != null) {
@@ -86,6 +97,30 @@ final class ShellCommand implements Callable<Integer> {
       }
     }
     return b.build();
+  }
+
+  /** The --user's password: from --password-file, else $TERN_PASSWORD, else asked at the console. */
+  private String loginPassword() {
+    if (passwordFile != null) {
+      try {
+        return AuthCommands.readPasswordFile(passwordFile);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("cannot read --password-file " + passwordFile + ": " + Errors.message(e));
+      }
+    }
+    String env = System.getenv("TERN_PASSWORD");
+    if (env != null && !env.isEmpty()) {
+      return env;
+    }
+    java.io.Console console = System.console();
+    if (console != null) {
+      char[] typed = console.readPassword("password for %s: ", user);
+      if (typed != null && typed.length > 0) {
+        return new String(typed);
+      }
+    }
+    throw new IllegalArgumentException(
+        "--user " + user + " needs a password: --password-file FILE, TERN_PASSWORD, or a terminal to type it");
   }
 
   static Shell.Settings settings(String output, String consistency, boolean hex, boolean debug) {

@@ -29,7 +29,9 @@ final class ShellCompleter implements Completer {
           "scan", List.of("--prefix", "--limit", "--consistency"),
           "export", List.of("--prefix"),
           "lease", List.of("--count"),
-          "member", List.of("--timeout"));
+          "member", List.of("--timeout"),
+          "user", List.of("--password-file"),
+          "role", List.of("--prefix"));
 
   private final Shell shell;
 
@@ -72,6 +74,14 @@ final class ShellCompleter implements Completer {
     } else if (command.equals("member") && index == 1) {
       candidates.add(new Candidate("add"));
       candidates.add(new Candidate("remove"));
+    } else if (command.equals("auth") && index == 1) {
+      List.of("enable", "disable", "status").forEach(v -> candidates.add(new Candidate(v)));
+    } else if (command.equals("user") && index == 1) {
+      List.of("add", "delete", "passwd", "grant-role", "revoke-role", "list", "get").forEach(v -> candidates.add(new Candidate(v)));
+    } else if (command.equals("role") && index == 1) {
+      List.of("add", "delete", "grant", "revoke", "list", "get").forEach(v -> candidates.add(new Candidate(v)));
+    } else if (command.equals("role") && index == 3 && words.get(1).equalsIgnoreCase("grant")) {
+      List.of("read", "write", "readwrite").forEach(v -> candidates.add(new Candidate(v)));
     } else if (command.equals("leader") && index == 1) {
       candidates.add(new Candidate("transfer"));
     } else if (command.equals("help") && index == 1) {

@@ -68,6 +68,23 @@ final class ShellHelp {
         MemberCommands.LEADER_USAGE,
         "Makes voter ID the leader: the current leader waits until ID has the whole log, then lets it take over; writes pause for that moment.");
     add(
+        "auth",
+        AuthCommands.AUTH_USAGE,
+        "Turns authentication on or off, or shows whether it is on and who you are. 'enable' needs a user with the root role "
+            + "(user add root; user grant-role root root); from then on every command needs a login (tern shell --user NAME). 'disable' needs root.");
+    add(
+        "user",
+        AuthCommands.USER_USAGE,
+        "Manages users (root only once authentication is on). 'add' and 'passwd' take the password as an argument, from --password-file, "
+            + "or ask for it at the terminal; those lines are never written to the history file. A new password or a deleted user ends its logins at once. "
+            + "'grant-role NAME root' makes NAME an administrator.");
+    add(
+        "role",
+        AuthCommands.ROLE_USAGE,
+        "Manages roles and their permissions (root only once authentication is on). 'grant' allows read, write or readwrite on one KEY, "
+            + "the keys from KEY to END (exclusive), or every key under a prefix (--prefix \"\" is every key); 'revoke' takes the permission on exactly those keys away. "
+            + "A read, scan or watch must be allowed on its whole range. The built-in root role may do everything.");
+    add(
         "import",
         "import FILE.jsonl",
         "Writes keys from a JSON-lines file: {\"key\": K, \"value\": V} per line; K and V are strings or {\"base64\": \"...\"}. Stops at the first bad line, applying none after it; Ctrl-C stops it after the current batch.");

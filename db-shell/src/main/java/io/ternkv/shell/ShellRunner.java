@@ -55,6 +55,9 @@ final class ShellRunner {
           e.printStackTrace(err);
         }
         return 1;
+      } catch (io.ternkv.client.AuthenticationException e) {
+        err.println("error: " + e.getMessage() + " (log in with --user NAME)");
+        return 1;
       } catch (TernException e) {
         err.println("error: no leader reachable at " + String.join(",", endpoints) + " (is the cluster running?)");
         if (settings.debug) {
@@ -154,7 +157,10 @@ final class ShellRunner {
               .appName("tern")
               .completer(new ShellCompleter(shell))
               .variable(LineReader.HISTORY_FILE, historyFile())
+              // Lines that may hold a password never reach the history file.
+              .variable(LineReader.HISTORY_IGNORE, AuthCommands.HISTORY_IGNORE)
               .build();
+      shell.passwordPrompt = prompt -> reader.readLine(prompt, '*');
       err.println("type help for commands, exit or Ctrl-D to leave; Ctrl-C stops a running command");
       TxnBlock block = new TxnBlock();
       while (!shell.exitRequested()) {

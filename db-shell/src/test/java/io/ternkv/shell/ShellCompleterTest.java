@@ -31,7 +31,7 @@ class ShellCompleterTest {
   }
 
   static final Set<String> COMMANDS =
-      new TreeSet<>(List.of("put", "get", "del", "scan", "watch", "compact", "txn", "lease", "status", "members", "member", "leader", "import", "export", "backup", "set", "timing", "help", "exit"));
+      new TreeSet<>(List.of("put", "get", "del", "scan", "watch", "compact", "txn", "lease", "status", "members", "member", "leader", "auth", "user", "role", "import", "export", "backup", "set", "timing", "help", "exit"));
   static final Set<String> LEVELS = new TreeSet<>(List.of("linearizable", "lease", "session", "stale", "log"));
 
   @Test

@@ -166,7 +166,7 @@ class ShellParsingTest {
   @Test
   void helpNamesEveryCommandAndExplainsEach() {
     String overview = ShellHelp.overview();
-    for (String command : List.of("put", "get", "del", "scan", "watch", "compact", "txn", "lease", "status", "members", "member", "leader", "import", "export", "backup", "set", "timing", "help", "exit")) {
+    for (String command : List.of("put", "get", "del", "scan", "watch", "compact", "txn", "lease", "status", "members", "member", "leader", "auth", "user", "role", "import", "export", "backup", "set", "timing", "help", "exit")) {
       assertTrue(overview.lines().anyMatch(l -> l.startsWith("  " + command + " ") || l.equals("  " + command)), command + " in:\n" + overview);
       assertTrue(ShellHelp.of(command).startsWith("usage: " + command), ShellHelp.of(command));
     }

@@ -42,6 +42,7 @@ public final class Caller implements AutoCloseable {
   /** Addresses a probe found speaking TLS while this client speaks plaintext. */
   private final ConcurrentHashMap<String, Boolean> tlsVerdicts = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  private final Credentials credentials;
 
   /** Creates a plaintext caller over the seed endpoints. */
   public Caller(List<String> seeds, Duration timeout, Duration backoffMin, Duration backoffMax) {
@@ -50,6 +51,21 @@ public final class Caller implements AutoCloseable {
 
   /** Creates a caller over the seed endpoints, over TLS unless {@code tls} is null. */
   public Caller(List<String> seeds, Duration timeout, Duration backoffMin, Duration backoffMax, ClientTls tls) {
+    this(seeds, timeout, backoffMin, backoffMax, tls, null);
+  }
+
+  /**
+   * Creates a caller over the seed endpoints, over TLS unless {@code tls} is null, logging in
+   * with {@code credentials} unless null.
+   */
+  public Caller(
+      List<String> seeds,
+      Duration timeout,
+      Duration backoffMin,
+      Duration backoffMax,
+      ClientTls tls,
+      Credentials credentials) {
+    this.credentials = credentials;
     this.tls = tls;
     endpoints.addAll(seeds);
     current = new AtomicReference<>(seeds.get(0));
@@ -81,7 +97,22 @@ public final class Caller implements AutoCloseable {
   private <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, long timeoutNanos) {
     checkOpen();
     CompletableFuture<R> result = new CompletableFuture<>();
-    attempt(method, request, System.nanoTime() + timeoutNanos, timeoutNanos, 0, 0, null, result);
+    long deadline = System.nanoTime() + timeoutNanos;
+    if (credentials != null && credentials.token() == null && !isLogin(method)) {
+      // Log in before the first call: a node that would also accept a client certificate
+      // must see the user this client was configured with.
+      login(deadline)
+          .whenComplete(
+              (token, e) -> {
+                if (e != null) {
+                  result.completeExceptionally(e);
+                } else {
+                  attempt(method, request, deadline, timeoutNanos, 0, 0, null, false, result);
+                }
+              });
+      return result;
+    }
+    attempt(method, request, deadline, timeoutNanos, 0, 0, null, false, result);
     return result;
   }
 
@@ -94,9 +125,24 @@ public final class Caller implements AutoCloseable {
             (r, e) -> {
               if (e == null) {
                 result.complete(r);
-              } else {
-                result.completeExceptionally(StatusMapping.toException(e, address));
+                return;
               }
+              TernException mapped = StatusMapping.toException(e, address);
+              if (!(mapped instanceof io.ternkv.client.AuthenticationException) || credentials == null) {
+                result.completeExceptionally(mapped);
+                return;
+              }
+              // Log in once, then ask again.
+              login(System.nanoTime() + timeoutNanos)
+                  .thenCompose(t -> send(address, method, request, timeoutNanos))
+                  .whenComplete(
+                      (again, e2) -> {
+                        if (e2 == null) {
+                          result.complete(again);
+                        } else {
+                          result.completeExceptionally(StatusMapping.toException(unwrap(e2), address));
+                        }
+                      });
             });
     return result;
   }
@@ -109,6 +155,43 @@ public final class Caller implements AutoCloseable {
   public ScheduledExecutorService timer() {
     checkOpen();
     return timer;
+  }
+
+  /** Whether this caller logs in with a user and password. */
+  public boolean hasCredentials() {
+    return credentials != null;
+  }
+
+  /**
+   * Logs in again (one login shared by concurrent callers), for a stream to {@code address}
+   * whose token was refused; the login itself may go to any node.
+   *
+   * @return a future failing with the login's error, or with {@link IllegalStateException}
+   *     without credentials
+   */
+  public CompletableFuture<Void> renewLogin(String address) {
+    if (credentials == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("no credentials"));
+    }
+    return login(System.nanoTime() + timeoutNanos).thenApply(t -> null);
+  }
+
+  /**
+   * Logs in with the credentials (one login shared by concurrent callers), retrying on the
+   * cluster like any call until {@code deadline}; fails with the mapped {@link TernException}.
+   */
+  private CompletableFuture<String> login(long deadline) {
+    return credentials.renew(
+        credentials.token(),
+        (m, q) -> {
+          CompletableFuture<io.ternkv.proto.v1.AuthenticateResponse> f = new CompletableFuture<>();
+          attempt(m, q, deadline, timeoutNanos, 0, 0, null, true, f);
+          return f;
+        });
+  }
+
+  private static boolean isLogin(MethodDescriptor<?, ?> method) {
+    return method.getFullMethodName().equals(io.ternkv.proto.v1.AuthGrpc.getAuthenticateMethod().getFullMethodName());
   }
 
   /** The address the next call goes to first (the leader, once found). */
@@ -144,6 +227,7 @@ public final class Caller implements AutoCloseable {
       int tries,
       int redirects,
       TernException last,
+      boolean renewed,
       CompletableFuture<R> result) {
     long left = deadline - System.nanoTime();
     if (closed) {
@@ -163,6 +247,22 @@ public final class Caller implements AutoCloseable {
                 return;
               }
               TernException e = StatusMapping.toException(error, address);
+              if (e instanceof io.ternkv.client.AuthenticationException
+                  && credentials != null
+                  && !renewed
+                  && !isLogin(method)) {
+                // No token yet, or it expired or was revoked: log in once, then try again.
+                login(deadline)
+                    .whenComplete(
+                        (token, loginError) -> {
+                          if (loginError != null) {
+                            result.completeExceptionally(StatusMapping.toException(loginError, address));
+                          } else {
+                            attempt(method, request, deadline, timeoutNanos, tries, redirects, e, true, result);
+                          }
+                        });
+                return;
+              }
               if (!e.isRetriable()) {
                 result.completeExceptionally(e);
                 return;
@@ -175,7 +275,7 @@ public final class Caller implements AutoCloseable {
                   endpoints.add(leader);
                 }
                 current.compareAndSet(address, leader);
-                attempt(method, request, deadline, timeoutNanos, tries + 1, redirects + 1, e, result);
+                attempt(method, request, deadline, timeoutNanos, tries + 1, redirects + 1, e, renewed, result);
                 return;
               }
               // No usable hint: the node is down or has no leader: try the next endpoint after a
@@ -193,7 +293,7 @@ public final class Caller implements AutoCloseable {
                 return;
               }
               timer.schedule(
-                  () -> attempt(method, request, deadline, timeoutNanos, tries + 1, 0, e, result),
+                  () -> attempt(method, request, deadline, timeoutNanos, tries + 1, 0, e, renewed, result),
                   pause,
                   TimeUnit.NANOSECONDS);
             });
@@ -250,6 +350,9 @@ public final class Caller implements AutoCloseable {
 
   private ManagedChannel open(String address) {
     NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(64 * 1024 * 1024);
+    if (credentials != null) {
+      b.intercept(credentials);
+    }
     return (tls == null ? b.usePlaintext() : b.sslContext(tls.context())).build();
   }
 
@@ -297,6 +400,10 @@ public final class Caller implements AutoCloseable {
             "ternkv-client-tls-probe");
     probe.setDaemon(true);
     probe.start();
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   private void checkOpen() {

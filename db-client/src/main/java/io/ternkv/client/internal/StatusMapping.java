@@ -60,8 +60,8 @@ public final class StatusMapping {
             : new RevisionOutOfRangeException(
                 message, range.getCompactRevision(), range.getCurrentRevision(), error);
       }
-      case UNAUTHENTICATED -> new TernException(ErrorCode.UNAUTHENTICATED, message, error);
-      case PERMISSION_DENIED -> new TernException(ErrorCode.PERMISSION_DENIED, message, error);
+      case UNAUTHENTICATED -> new io.ternkv.client.AuthenticationException(message, error);
+      case PERMISSION_DENIED -> new io.ternkv.client.PermissionDeniedException(message, error);
       case DATA_LOSS -> new TernException(ErrorCode.DATA_LOSS, message, error);
       case CANCELLED -> new TernException(ErrorCode.CANCELLED, message, error);
       default -> new TernException(ErrorCode.INTERNAL, message, error);

@@ -69,6 +69,7 @@ public final class Applier {
       case LEASE_GRANT -> LeaseOp.grant(w, command.getLeaseGrant(), before, term, index);
       case LEASE_REVOKE -> LeaseOp.revoke(w, command.getLeaseRevoke(), before, term, index);
       case COMPACT -> CompactOp.apply(w, command.getCompact(), before, term, index);
+      case AUTH -> AuthOp.apply(w, command.getAuth(), before, term, index);
       case BATCH, OP_NOT_SET -> throw new IllegalStateException(
           "log entry " + index + " holds a command this version does not know");
     };

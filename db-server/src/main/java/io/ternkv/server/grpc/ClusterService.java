@@ -40,8 +40,16 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final RaftNode raft;
   private final MemberChanges changes;
 
+  private final io.ternkv.server.auth.AuthGate auth;
+
   /** Creates the service for one node. */
   public ClusterService(String nodeId, RaftNode raft, MemberChanges changes) {
+    this(nodeId, raft, changes, new io.ternkv.server.auth.AuthGate(raft::store, io.ternkv.server.auth.AuthGate.DEFAULT_TOKEN_TTL));
+  }
+
+  /** Creates the service for one node; membership changes need the root role when {@code auth} is enabled. */
+  public ClusterService(String nodeId, RaftNode raft, MemberChanges changes, io.ternkv.server.auth.AuthGate auth) {
+    this.auth = auth;
     this.nodeId = nodeId;
     this.raft = raft;
     this.changes = changes;
@@ -109,8 +117,8 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     io.ternkv.proto.v1.Member m = request.getMember();
     answer(
         () ->
-            changes.add(
-                MemberChanges.parse(m.getId(), m.getClientAddress(), m.getRaftAddress()), deadlineNanos()),
+            root("add a member").thenCompose(v -> changes.add(
+                MemberChanges.parse(m.getId(), m.getClientAddress(), m.getRaftAddress()), deadlineNanos())),
         c -> AddMemberResponse.newBuilder().setHeader(header(raft.term())).addAllMembers(members(c)).build(),
         out);
   }
@@ -118,7 +126,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void removeMember(RemoveMemberRequest request, StreamObserver<RemoveMemberResponse> out) {
     answer(
-        () -> changes.remove(request.getId(), deadlineNanos()),
+        () -> root("remove a member").thenCompose(v -> changes.remove(request.getId(), deadlineNanos())),
         c -> RemoveMemberResponse.newBuilder().setHeader(header(raft.term())).addAllMembers(members(c)).build(),
         out);
   }
@@ -126,9 +134,15 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void transferLeader(TransferLeaderRequest request, StreamObserver<TransferLeaderResponse> out) {
     answer(
-        () -> changes.transferLeadership(request.getId(), deadlineNanos()),
+        () -> root("transfer leadership").thenCompose(v -> changes.transferLeadership(request.getId(), deadlineNanos())),
         leader -> TransferLeaderResponse.newBuilder().setHeader(header(raft.term())).setLeaderId(leader).build(),
         out);
+  }
+
+  /** Completes when the caller may make a cluster change, else throws (mapped by {@link #answer}). */
+  private java.util.concurrent.CompletableFuture<Void> root(String operation) {
+    auth.checkRoot(operation);
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
   }
 
   /** Runs a change and answers with its result or its error, without blocking this thread. */

@@ -65,6 +65,12 @@ final class ErrorMapper {
     if (e instanceof FailedPreconditionException) {
       return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
     }
+    if (e instanceof io.ternkv.server.UnauthenticatedException) {
+      return Status.UNAUTHENTICATED.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof io.ternkv.server.PermissionDeniedException) {
+      return Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException();
+    }
     if (e instanceof ServerBusyException) {
       return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException();
     }

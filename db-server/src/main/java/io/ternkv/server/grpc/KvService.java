@@ -35,6 +35,9 @@ import io.ternkv.proto.v1.WriteId;
 import io.ternkv.server.InvalidRequestException;
 import io.ternkv.server.UnavailableException;
 import io.ternkv.server.apply.RequestLimits;
+import io.ternkv.server.auth.Access;
+import io.ternkv.server.auth.AuthGate;
+import io.ternkv.server.auth.KeySpan;
 import io.ternkv.server.raft.RaftNode;
 import io.ternkv.server.raft.WriteOutcome;
 import io.ternkv.server.storage.AppliedState;
@@ -53,6 +56,7 @@ public final class KvService extends KVGrpc.KVImplBase {
   private final RaftNode raft;
   private final RequestLimits limits;
   private final VoterSync voters;
+  private final AuthGate auth;
 
   /** Default bound on waits (SESSION reads, WRITE_ALL) when the call has no deadline. */
   static final long DEFAULT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -67,10 +71,26 @@ public final class KvService extends KVGrpc.KVImplBase {
 
   /** Creates the service for one node; calls to other nodes' client ports use {@code tls}. */
   public KvService(String nodeId, RaftNode raft, RequestLimits limits, io.ternkv.server.tls.NodeTls tls) {
+    this(nodeId, raft, limits, tls, new AuthGate(raft::store, AuthGate.DEFAULT_TOKEN_TTL));
+  }
+
+  /** Creates the service for one node, checking each request's keys against {@code auth}. */
+  public KvService(
+      String nodeId,
+      RaftNode raft,
+      RequestLimits limits,
+      io.ternkv.server.tls.NodeTls tls,
+      AuthGate auth) {
+    this.auth = auth;
     this.nodeId = nodeId;
     this.raft = raft;
     this.limits = limits;
     this.voters = new VoterSync(nodeId, raft, tls);
+  }
+
+  /** The authentication state and checks this service uses. */
+  AuthGate auth() {
+    return auth;
   }
 
   /** Closes the channels to other voters. */
@@ -85,6 +105,11 @@ public final class KvService extends KVGrpc.KVImplBase {
         () -> {
           limits.checkKey("key", request.getKey().size());
           limits.checkValue(request.getValue().size());
+          KeySpan span = KeySpan.key(request.getKey().toByteArray());
+          auth.check(Access.WRITE, span);
+          if (request.getPrevKv()) {
+            auth.check(Access.READ, span);
+          }
           raft.checkLeader();
           Command command =
               Command.newBuilder()
@@ -129,6 +154,11 @@ public final class KvService extends KVGrpc.KVImplBase {
                     limits,
                     "delete"));
           }
+          KeySpan span = TxnRequests.span(delete.hasRange() ? delete.getRange() : null, request.getKey());
+          auth.check(Access.WRITE, span);
+          if (request.getPrevKv()) {
+            auth.check(Access.READ, span);
+          }
           raft.checkLeader();
           Command command = Command.newBuilder().setDelete(delete).build();
           return write(command, request.hasWriteId() ? request.getWriteId() : null, request.getConsistency())
@@ -155,6 +185,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         () -> {
           limits.checkKey("key", request.getKey().size());
           byte[] key = request.getKey().toByteArray();
+          auth.check(Access.READ, KeySpan.key(key));
           long revision = checkRevision(request.getRevision());
           if (request.getConsistency() == ReadConsistency.READ_LOG) {
             if (revision != 0) {
@@ -191,6 +222,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         out,
         () -> {
           Bounds bounds = Bounds.of(request, limits);
+          auth.check(Access.READ, KeySpan.of(bounds.start(), bounds.end()));
           long limit = request.getLimit();
           if (limit < 0) {
             throw new InvalidRequestException("limit must not be negative");
@@ -234,6 +266,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         () -> {
           Command command =
               Command.newBuilder().setTxn(TxnRequests.toCommand(request, limits)).build();
+          TxnRequests.checkAccess(command.getTxn(), auth);
           raft.checkLeader();
           return write(
                   command,
@@ -251,6 +284,7 @@ public final class KvService extends KVGrpc.KVImplBase {
           if (request.getRevision() <= 0) {
             throw new InvalidRequestException("compaction revision must be positive");
           }
+          auth.checkRoot("compact history");
           raft.checkLeader();
           // Whether the revision is compacted or in the future is decided by the log entry.
           Command command =

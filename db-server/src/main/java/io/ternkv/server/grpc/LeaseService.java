@@ -164,6 +164,8 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
           store.lease(request.getId()).ifPresent(l -> b.setGrantedTtlMs(l.getTtlMs()));
           if (request.getKeys() && remaining >= 0) {
             for (byte[] key : store.leaseKeys(request.getId())) {
+              // Key names are data too: listing them needs read permission on each.
+              kv.auth().check(io.ternkv.server.auth.Access.READ, io.ternkv.server.auth.KeySpan.key(key));
               b.addKeys(UnsafeByteOperations.unsafeWrap(key));
             }
           }

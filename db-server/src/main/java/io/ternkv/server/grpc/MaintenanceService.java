@@ -42,8 +42,16 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   private final RaftNode raft;
   private final Semaphore running = new Semaphore(MAX_BACKUPS);
 
+  private final io.ternkv.server.auth.AuthGate auth;
+
   /** Creates the service for one node. */
   public MaintenanceService(String nodeId, RaftNode raft) {
+    this(nodeId, raft, new io.ternkv.server.auth.AuthGate(raft::store, io.ternkv.server.auth.AuthGate.DEFAULT_TOKEN_TTL));
+  }
+
+  /** Creates the service for one node; backups need the root role when {@code auth} is enabled. */
+  public MaintenanceService(String nodeId, RaftNode raft, io.ternkv.server.auth.AuthGate auth) {
+    this.auth = auth;
     this.nodeId = nodeId;
     this.raft = raft;
   }
@@ -51,6 +59,12 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   @Override
   public void backup(BackupRequest request, StreamObserver<BackupResponse> responses) {
     ServerCallStreamObserver<BackupResponse> out = (ServerCallStreamObserver<BackupResponse>) responses;
+    try {
+      auth.checkRoot("take a backup");
+    } catch (RuntimeException e) {
+      out.onError(ErrorMapper.toStatus(nodeId, e));
+      return;
+    }
     if (!running.tryAcquire()) {
       out.onError(
           Status.RESOURCE_EXHAUSTED

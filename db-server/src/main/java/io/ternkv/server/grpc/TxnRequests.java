@@ -275,4 +275,50 @@ final class TxnRequests {
   private static ByteString wrap(byte[] b) {
     return UnsafeByteOperations.unsafeWrap(b);
   }
+
+  /** The keys a validated delete touches: {@code range}, or {@code key} alone when it is null. */
+  static io.ternkv.server.auth.KeySpan span(io.ternkv.proto.raft.v1.DeleteRange range, ByteString key) {
+    if (range == null) {
+      return io.ternkv.server.auth.KeySpan.key(key.toByteArray());
+    }
+    byte[] start = range.getStart().toByteArray();
+    if (range.getOpenEnd()) {
+      return new io.ternkv.server.auth.KeySpan(start, null);
+    }
+    if (range.getHasEnd()) {
+      return new io.ternkv.server.auth.KeySpan(start, range.getEnd().toByteArray());
+    }
+    return io.ternkv.server.auth.KeySpan.key(start);
+  }
+
+  /**
+   * Checks that the caller may read every key a transaction compares or reads and write every
+   * key it puts or deletes, in both branches (which one runs is decided only when applied).
+   */
+  static void checkAccess(io.ternkv.proto.raft.v1.TxnCommand txn, io.ternkv.server.auth.AuthGate auth) {
+    if (!auth.state().enabled()) {
+      return;
+    }
+    for (TxnCompare c : txn.getComparesList()) {
+      auth.check(io.ternkv.server.auth.Access.READ, io.ternkv.server.auth.KeySpan.key(c.getKey().toByteArray()));
+    }
+    for (List<TxnStep> branch : List.of(txn.getSuccessList(), txn.getFailureList())) {
+      for (TxnStep step : branch) {
+        switch (step.getStepCase()) {
+          case PUT -> auth.check(
+              io.ternkv.server.auth.Access.WRITE,
+              io.ternkv.server.auth.KeySpan.key(step.getPut().getKey().toByteArray()));
+          case DELETE -> auth.check(io.ternkv.server.auth.Access.WRITE, span(step.getDelete(), null));
+          case RANGE -> {
+            io.ternkv.proto.raft.v1.RangeRead r = step.getRange();
+            auth.check(
+                io.ternkv.server.auth.Access.READ,
+                new io.ternkv.server.auth.KeySpan(
+                    r.getStart().toByteArray(), r.getHasEnd() ? r.getEnd().toByteArray() : null));
+          }
+          case STEP_NOT_SET -> {}
+        }
+      }
+    }
+  }
 }

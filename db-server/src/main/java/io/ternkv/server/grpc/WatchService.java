@@ -83,9 +83,16 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
   private final ExecutorService pumps;
   private final ScheduledExecutorService ticker;
   private volatile boolean closed;
+  private final io.ternkv.server.auth.AuthGate auth;
 
   /** Creates the service and subscribes it to the node's applied entries. */
   public WatchService(String nodeId, RaftNode raft, RequestLimits limits) {
+    this(nodeId, raft, limits, new io.ternkv.server.auth.AuthGate(raft::store, io.ternkv.server.auth.AuthGate.DEFAULT_TOKEN_TTL));
+  }
+
+  /** Creates the service, checking each watch's keys against {@code auth}. */
+  public WatchService(String nodeId, RaftNode raft, RequestLimits limits, io.ternkv.server.auth.AuthGate auth) {
+    this.auth = auth;
     this.nodeId = nodeId;
     this.raft = raft;
     this.limits = limits;
@@ -200,6 +207,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
               return budget;
             });
     WatchStream stream = new WatchStream(out, remote == null ? "unknown" : remote, connection);
+    stream.caller = io.ternkv.server.auth.AuthGate.IDENTITY.get();
     if (closed) {
       stream.cancelled();
       out.onError(
@@ -248,6 +256,8 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
 
     private final String remote;
     private final Budget connection;
+    /** Who opened the stream (null while authentication is disabled); set before the first request. */
+    volatile io.ternkv.server.auth.Identity caller;
     private final java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
 
     WatchStream(ServerCallStreamObserver<WatchResponse> out, String remote, Budget connection) {
@@ -518,7 +528,14 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
         if (c.getStartRevision() < 0) {
           throw new InvalidRequestException("start_revision must not be negative");
         }
-        Predicate<byte[]> keys = keyFilter(c);
+        io.ternkv.server.auth.KeySpan span = keySpan(c);
+        try {
+          auth.check(caller, io.ternkv.server.auth.Access.READ, span);
+        } catch (io.ternkv.server.PermissionDeniedException | io.ternkv.server.UnauthenticatedException e) {
+          end(ErrorMapper.toStatus(nodeId, e));
+          return;
+        }
+        Predicate<byte[]> keys = keyFilter(span);
         long start =
             c.getStartRevision() == 0 ? view.applied().revision() + 1 : c.getStartRevision();
         Watcher w = new Watcher(id, keys, start, c.getPrevKv(), c.getNoPut(), c.getNoDelete(), c.getProgressNotify());
@@ -546,7 +563,13 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
       }
     }
 
-    private Predicate<byte[]> keyFilter(WatchCreateRequest c) {
+    private Predicate<byte[]> keyFilter(io.ternkv.server.auth.KeySpan span) {
+      byte[] start = span.start();
+      byte[] end = span.end();
+      return k -> Arrays.compareUnsigned(k, start) >= 0 && (end == null || Arrays.compareUnsigned(k, end) < 0);
+    }
+
+    private io.ternkv.server.auth.KeySpan keySpan(WatchCreateRequest c) {
       if (!c.getPrefix().isEmpty() || !c.getEnd().isEmpty() || c.getToEnd()) {
         KvService.Bounds b;
         if (c.getToEnd()) {
@@ -558,15 +581,10 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
         } else {
           b = KvService.Bounds.of(c.getKey(), c.getEnd(), c.getPrefix(), limits);
         }
-        byte[] start = b.start();
-        byte[] end = b.end();
-        return k ->
-            (start == null || Arrays.compareUnsigned(k, start) >= 0)
-                && (end == null || Arrays.compareUnsigned(k, end) < 0);
+        return io.ternkv.server.auth.KeySpan.of(b.start(), b.end());
       }
       limits.checkKey("key", c.getKey().size());
-      byte[] key = c.getKey().toByteArray();
-      return k -> Arrays.equals(k, key);
+      return io.ternkv.server.auth.KeySpan.key(c.getKey().toByteArray());
     }
 
     private void send(WatchResponse response) {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +39,9 @@ import org.h2.mvstore.type.StringDataType;
  * <p>Maps: {@code kv} (key to its current {@link StoredValue}), {@code hist} (every version of
  * every key still kept, by key then revision; a deletion is a tombstone version), {@code events}
  * (revision to the keys it changed, for watches and compaction), {@code lease} and {@code
- * leasekey} (leases and the keys each holds) and {@code meta} (applied term and index, current
+ * leasekey} (leases and the keys each holds), {@code auth} (users, roles and the authentication
+ * switch by name, opaque records decoded by {@code io.ternkv.server.auth}) and {@code meta}
+ * (applied term and index, current
  * and compacted revision). The applied index is written into the same MVStore commit as the data it
  * covers, so after a crash the store reflects exactly the entries up to its persisted index and
  * Raft replays the rest. Commits are batched: the Raft log, not this file, is the durable record.
@@ -57,15 +60,17 @@ public final class KvStore implements AutoCloseable {
   private static final String LEASE_KEY_MAP_PREFIX = "leasekey.";
   private static final String HISTORY_MAP_PREFIX = "hist.";
   private static final String EVENTS_MAP_PREFIX = "events.";
+  private static final String AUTH_MAP_PREFIX = "auth.";
   private static final String META_COMPACTED = "compacted.revision";
   /** Present once the store keeps history (stores written before that get it built on open). */
   private static final String META_HISTORY = "history.format";
   private static final long SNAPSHOT_MAGIC = 0x54_45_52_4E_53_4E_41_50L; // "TERNSNAP"
   /**
-   * Format 3 adds history and the compacted revision after the leases, format 2 the leases after
-   * the keys; snapshots of formats 1 and 2 still restore (with history from their revision on).
+   * Format 4 adds the authentication state after the history, format 3 history and the compacted
+   * revision after the leases, format 2 the leases after the keys; snapshots of formats 1 to 3
+   * still restore (formats 1 and 2 with history from their revision on).
    */
-  private static final int SNAPSHOT_FORMAT = 3;
+  private static final int SNAPSHOT_FORMAT = 4;
 
   /**
    * Bytes at which MVStore splits a page. Every commit rewrites each page a write touched, and
@@ -109,6 +114,12 @@ public final class KvStore implements AutoCloseable {
   private volatile MVMap<byte[], byte[]> history;
   /** Revision to {@link ChangedKeys}; replaced with {@link #kv}. */
   private volatile MVMap<Long, byte[]> events;
+  /** Users, roles and the authentication switch, by name (see {@link Writer#putAuth}). */
+  private volatile MVMap<byte[], byte[]> auth;
+  /** Counts changes of {@link #auth}, so holders of a decoded copy know when to decode again. */
+  private volatile long authChanges;
+  /** Whether the current mutation changed {@link #auth}. */
+  private boolean authChanged;
   /** Reads below this revision are refused; history below it is being removed. */
   private volatile long compacted;
   /** The keys the current mutation changed, and at which revision. */
@@ -140,6 +151,7 @@ public final class KvStore implements AutoCloseable {
     this.leaseKeys = leaseKeyMap(generation);
     this.history = historyMap(generation);
     this.events = eventsMap(generation);
+    this.auth = authMap(generation);
     // Maps of older generations are left by restores that readers might still have been using.
     for (String name : store.getMapNames()) {
       for (String prefix :
@@ -148,7 +160,8 @@ public final class KvStore implements AutoCloseable {
               LEASE_MAP_PREFIX,
               LEASE_KEY_MAP_PREFIX,
               HISTORY_MAP_PREFIX,
-              EVENTS_MAP_PREFIX)) {
+              EVENTS_MAP_PREFIX,
+              AUTH_MAP_PREFIX)) {
         if (name.startsWith(prefix) && !name.equals(prefix + generation)) {
           store.removeMap(name);
         }
@@ -273,6 +286,8 @@ public final class KvStore implements AutoCloseable {
             history.flushAndGetRoot(),
             events,
             events.flushAndGetRoot(),
+            auth,
+            auth.flushAndGetRoot(),
             applied,
             compacted);
   }
@@ -309,6 +324,10 @@ public final class KvStore implements AutoCloseable {
         throw e;
       }
       publish();
+      if (authChanged) {
+        authChanged = false;
+        authChanges++;
+      }
       return result;
     }
   }
@@ -489,6 +508,7 @@ public final class KvStore implements AutoCloseable {
     data.writeLong(view.compacted);
     writeBytesMap(data, view.history.cursor(view.historyRoot, null, null, false));
     writeLongMap(data, view.events.cursor(view.eventsRoot, null, null, false));
+    writeBytesMap(data, view.auth.cursor(view.authRoot, null, null, false));
     data.flush();
     new DataOutputStream(out).writeLong(crc.getValue());
     out.flush();
@@ -586,7 +606,7 @@ public final class KvStore implements AutoCloseable {
       throw new IOException("not a TernKV snapshot");
     }
     int format = data.readInt();
-    if (format != 1 && format != SNAPSHOT_FORMAT) {
+    if (format != 1 && format != 3 && format != SNAPSHOT_FORMAT) {
       throw new IOException("unknown snapshot format " + format);
     }
     AppliedState at = new AppliedState(data.readLong(), data.readLong(), data.readLong());
@@ -598,7 +618,9 @@ public final class KvStore implements AutoCloseable {
     MVMap<byte[], byte[]> nextLeaseKeys = leaseKeyMap(generation);
     MVMap<byte[], byte[]> nextHistory = historyMap(generation);
     MVMap<Long, byte[]> nextEvents = eventsMap(generation);
-    List<MVMap<?, ?>> filling = List.of(next, nextLeases, nextLeaseKeys, nextHistory, nextEvents);
+    MVMap<byte[], byte[]> nextAuth = authMap(generation);
+    List<MVMap<?, ?>> filling =
+        List.of(next, nextLeases, nextLeaseKeys, nextHistory, nextEvents, nextAuth);
     boolean switched = false;
     try {
       filling.forEach(MVMap::clear);
@@ -628,6 +650,9 @@ public final class KvStore implements AutoCloseable {
         buildHistoryFromCurrent(next, nextHistory, nextEvents);
         nextCompacted = at.revision();
       }
+      if (format >= 4) {
+        readBytesMap(data, nextAuth::put);
+      }
       if (nextCompacted < 0 || nextCompacted > at.revision()) {
         throw new IOException("snapshot holds a compacted revision beyond its revision");
       }
@@ -643,12 +668,14 @@ public final class KvStore implements AutoCloseable {
           leaseKeys = nextLeaseKeys;
           history = nextHistory;
           events = nextEvents;
+          auth = nextAuth;
           compacted = nextCompacted;
           meta.put(META_COMPACTED, nextCompacted);
           meta.put(META_GENERATION, generation);
           writer.setApplied(at);
           commitLocked();
           publish();
+          authChanges++;
           switched = true;
         }
         syncFile();
@@ -677,6 +704,23 @@ public final class KvStore implements AutoCloseable {
         new MVMap.Builder<Long, byte[]>()
             .keyType(LongDataType.INSTANCE)
             .valueType(BytesType.INSTANCE));
+  }
+
+  private MVMap<byte[], byte[]> authMap(long generation) {
+    return store.openMap(
+        AUTH_MAP_PREFIX + generation,
+        new MVMap.Builder<byte[], byte[]>()
+            .keyType(BytesType.INSTANCE)
+            .valueType(BytesType.INSTANCE));
+  }
+
+  /**
+   * How many times the authentication entries changed (mutations and restores) since the store
+   * was opened: a holder of a decoded copy of {@link ReadView#authEntries} decodes again when
+   * this moved. Incremented after the change is visible in {@link #view()}.
+   */
+  public long authChanges() {
+    return authChanges;
   }
 
   private MVMap<Long, byte[]> leaseMap(long generation) {
@@ -921,6 +965,38 @@ public final class KvStore implements AutoCloseable {
       return keysOf(leaseKeys, id);
     }
 
+    /** An authentication entry (user, role or switch, by its name), seeing this mutation's changes. */
+    public Optional<byte[]> authEntry(String name) {
+      return Optional.ofNullable(auth.get(name.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The names of the authentication entries that start with {@code prefix}, in order. */
+    public List<String> authNames(String prefix) {
+      List<String> out = new ArrayList<>();
+      byte[] from = prefix.getBytes(StandardCharsets.UTF_8);
+      Cursor<byte[], byte[]> c = auth.cursor(from);
+      while (c.hasNext()) {
+        byte[] k = c.next();
+        if (!startsWith(k, from)) {
+          break;
+        }
+        out.add(new String(k, StandardCharsets.UTF_8));
+      }
+      return out;
+    }
+
+    /** Creates or replaces an authentication entry. */
+    public void putAuth(String name, byte[] record) {
+      auth.put(name.getBytes(StandardCharsets.UTF_8), record);
+      authChanged = true;
+    }
+
+    /** Removes an authentication entry, if present. */
+    public void removeAuth(String name) {
+      auth.remove(name.getBytes(StandardCharsets.UTF_8));
+      authChanged = true;
+    }
+
     /** Records the entry and revision the data now reflects, in the same commit as the data. */
     public void setApplied(AppliedState state) {
       meta.put(META_TERM, state.term());
@@ -1088,6 +1164,8 @@ public final class KvStore implements AutoCloseable {
     private final RootReference<byte[], byte[]> historyRoot;
     private final MVMap<Long, byte[]> events;
     private final RootReference<Long, byte[]> eventsRoot;
+    private final MVMap<byte[], byte[]> auth;
+    private final RootReference<byte[], byte[]> authRoot;
     private final AppliedState applied;
     private final long compacted;
 
@@ -1100,6 +1178,8 @@ public final class KvStore implements AutoCloseable {
         RootReference<byte[], byte[]> historyRoot,
         MVMap<Long, byte[]> events,
         RootReference<Long, byte[]> eventsRoot,
+        MVMap<byte[], byte[]> auth,
+        RootReference<byte[], byte[]> authRoot,
         AppliedState applied,
         long compacted) {
       this.map = map;
@@ -1110,8 +1190,21 @@ public final class KvStore implements AutoCloseable {
       this.historyRoot = historyRoot;
       this.events = events;
       this.eventsRoot = eventsRoot;
+      this.auth = auth;
+      this.authRoot = authRoot;
       this.applied = applied;
       this.compacted = compacted;
+    }
+
+    /** Every authentication entry (users, roles, the switch) by name, in name order. */
+    public java.util.SortedMap<String, byte[]> authEntries() {
+      java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+      Cursor<byte[], byte[]> c = auth.cursor(authRoot, null, null, false);
+      while (c.hasNext()) {
+        byte[] k = c.next();
+        out.put(new String(k, StandardCharsets.UTF_8), c.getValue());
+      }
+      return java.util.Collections.unmodifiableSortedMap(out);
     }
 
     /** The log position and revision this view reflects exactly. */

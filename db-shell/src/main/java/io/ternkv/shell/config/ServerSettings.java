@@ -161,6 +161,7 @@ public final class ServerSettings {
             .storeCommit(d.storeCommitWrites, d.storeCommitInterval)
             .limits(new RequestLimits(d.maxKeyBytes, d.maxValueBytes))
             .maxInflightRequests(d.maxInflightRequests)
+            .authTokenTtl(d.authTokenTtl)
             .clientTls(d.tlsCert == null ? null : new TlsFiles(d.tlsCert, d.tlsKey, d.tlsCa), d.clientCertAuth)
             .peerTls(d.peerTlsCert == null ? null : new TlsFiles(d.peerTlsCert, d.peerTlsKey, d.peerTlsCa));
     ServerConfig config;

@@ -77,6 +77,9 @@ public enum Setting {
   MAX_INFLIGHT_REQUESTS("N", String.valueOf(ServerConfig.DEFAULT_MAX_INFLIGHT_REQUESTS), null,
       "Most KV requests (reads and writes) the node works on at once; more are refused with RESOURCE_EXHAUSTED, which clients retry after a pause.",
       (d, v) -> d.maxInflightRequests = (int) between(number(v), 1, Integer.MAX_VALUE)),
+  AUTH_TOKEN_TTL("DURATION", millis(ServerConfig.DEFAULT_AUTH_TOKEN_TTL), null,
+      "How long a login token this node issues is valid, at least 1s; clients log in again when it expires.",
+      (d, v) -> d.authTokenTtl = atLeast(duration(v), Duration.ofSeconds(1))),
   TLS_CERT("FILE", null, "off (plaintext)",
       "PEM certificate (chain) for TLS on the client port; with tls-key. Reloaded when it changes and on SIGHUP.",
       (d, v) -> d.tlsCert = path(v)),
@@ -197,6 +200,7 @@ public enum Setting {
     int maxKeyBytes;
     int maxValueBytes;
     int maxInflightRequests;
+    Duration authTokenTtl;
     Path tlsCert;
     Path tlsKey;
     Path tlsCa;
