@@ -67,8 +67,8 @@ public final class KvStore implements AutoCloseable {
   private static final long SNAPSHOT_MAGIC = 0x54_45_52_4E_53_4E_41_50L; // "TERNSNAP"
   /**
    * Format 4 adds the authentication state after the history, format 3 history and the compacted
-   * revision after the leases, format 2 the leases after the keys; snapshots of formats 1 to 3
-   * still restore (formats 1 and 2 with history from their revision on).
+   * revision after the leases, format 2 the leases after the keys; snapshots of formats 1 and 3
+   * still restore (format 1 with history from its revision on).
    */
   private static final int SNAPSHOT_FORMAT = 4;
 
