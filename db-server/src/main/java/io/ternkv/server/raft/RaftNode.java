@@ -345,7 +345,7 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Runs {@code read} on local state if this node holds a valid lease, else through ReadIndex
+   * Runs {@code read} on local state if this node holds a valid lease, else as a linearizable read
    * (whose no-op entry, when no write comes first, renews the lease).
    */
   public <T> CompletableFuture<T> readLease(Supplier<T> read) {
