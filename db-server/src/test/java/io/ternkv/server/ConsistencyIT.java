@@ -325,6 +325,137 @@ class ConsistencyIT {
   }
 
   @Test
+  void isolatedLeaderNeverAnswersALinearizableReadWithAValueOverwrittenByTheNewLeader()
+      throws Exception {
+    // Ratis answers ReadIndex at once when the leader's commit index was already acknowledged by a
+    // majority (ReadIndexHeartbeats.ackedCommitIndex), and a leader cut off from the majority
+    // keeps that commit index until it steps down: electionTimeoutMax (up to twice that) after the
+    // majority last answered, while the followers elect a new leader after their own timeout,
+    // from electionTimeoutMin on. A wide range keeps that window open in most rounds.
+    restartCluster(b -> b.electionTimeout(Duration.ofMillis(300), Duration.ofMillis(3000)));
+    int conclusive = 0;
+    int stale = 0;
+    List<String> report = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      RoundResult r = readFromIsolatedLeaderAfterNewLeaderAcknowledges("r" + round);
+      report.add(r.toString());
+      if (r.windowOpen()) {
+        conclusive++;
+      }
+      stale += r.staleCount();
+    }
+    System.out.println("isolated leader rounds: " + report);
+    assertEquals(0, stale, "the old leader served LINEARIZABLE reads of an overwritten value: " + report);
+    assertTrue(conclusive > 0, "the old leader always stepped down before the new one acknowledged v2: " + report);
+  }
+
+  record RoundResult(long ackMs, long stepDownMs, boolean windowOpen, int served, int staleCount, List<String> stale) {}
+
+  RoundResult readFromIsolatedLeaderAfterNewLeaderAcknowledges(String key) throws Exception {
+    int old = cluster.awaitLeader(TIMEOUT);
+    putOnLeader(key, "v1");
+    old = cluster.awaitLeader(TIMEOUT);
+    for (int i = 0; i < 5; i++) {
+      assertEquals("v1", value(old, key, ReadConsistency.READ_LINEARIZABLE));
+      Thread.sleep(20);
+    }
+    final int oldLeader = old;
+    java.util.concurrent.atomic.AtomicLong v2AckedAt = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<String> staleReads = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger servedAfterAck = new java.util.concurrent.atomic.AtomicInteger();
+    Runnable readLoop =
+        () -> {
+          while (!stop.get()) {
+            long sent = System.nanoTime();
+            try {
+              GetResponse r =
+                  KVGrpc.newBlockingStub(channels.get(oldLeader))
+                      .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                      .get(
+                          GetRequest.newBuilder()
+                              .setKey(utf8(key))
+                              .setConsistency(ReadConsistency.READ_LINEARIZABLE)
+                              .build());
+              if (sent - v2AckedAt.get() > 0) {
+                servedAfterAck.incrementAndGet();
+                String v = r.getKv().getValue().toStringUtf8();
+                if (!"v2".equals(v)) {
+                  staleReads.add(
+                      v + " sent " + TimeUnit.NANOSECONDS.toMillis(sent - v2AckedAt.get())
+                          + " ms after v2 was acknowledged");
+                }
+              }
+            } catch (StatusRuntimeException e) {
+              // Refusing (not leader, deadline) is fine.
+            }
+            try {
+              Thread.sleep(2);
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        };
+    List<Thread> readers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      readers.add(new Thread(readLoop, "isolated-leader-reader-" + i));
+    }
+    long isolatedAt = System.nanoTime();
+    cluster.isolate(old);
+    readers.forEach(Thread::start);
+    try {
+      int fresh = awaitLeaderOtherThan(old);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (true) {
+        try {
+          put(fresh, key, "v2", WriteConsistency.WRITE_MAJORITY);
+          break;
+        } catch (StatusRuntimeException e) {
+          assertTrue(System.nanoTime() < deadline, "the majority never acknowledged v2: " + e);
+          Thread.sleep(5);
+        }
+      }
+      v2AckedAt.set(System.nanoTime());
+      boolean windowOpen = cluster.node(old).isLeader();
+      long ackMs = TimeUnit.NANOSECONDS.toMillis(v2AckedAt.get() - isolatedAt);
+      // Keep reading until the old leader steps down, and a little after.
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+      while (cluster.node(old).isLeader() && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      long stepDownMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - isolatedAt);
+      Thread.sleep(50);
+      stop.set(true);
+      for (Thread t : readers) {
+        t.join();
+      }
+      List<String> firstStale;
+      synchronized (staleReads) {
+        firstStale = List.copyOf(staleReads.subList(0, Math.min(3, staleReads.size())));
+      }
+      return new RoundResult(ackMs, stepDownMs, windowOpen, servedAfterAck.get(), staleReads.size(), firstStale);
+    } finally {
+      stop.set(true);
+      for (Thread t : readers) {
+        t.join();
+      }
+      cluster.heal();
+      awaitValue(old, key, "v2");
+    }
+  }
+
+  void restartCluster(java.util.function.UnaryOperator<ServerConfig.Builder> configure) throws Exception {
+    channels.forEach(ManagedChannel::shutdownNow);
+    channels.clear();
+    cluster.close();
+    cluster = LocalCluster.builder().nodes(3).configure(configure).start();
+    cluster.awaitLeader(TIMEOUT);
+    for (String e : cluster.endpoints()) {
+      channels.add(NettyChannelBuilder.forTarget(e).usePlaintext().build());
+    }
+  }
+
+  @Test
   void isolatedLeaderStopsServingLeaseReadsLocallyOnceItsLeaseExpires() throws Exception {
     // Between lease expiry (0.9 x 300 ms) and Ratis stepping the leader down, a LEASE read must
     // fall back to ReadIndex, which cannot reach a majority: it must not answer from local state.

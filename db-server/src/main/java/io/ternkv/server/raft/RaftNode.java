@@ -65,8 +65,7 @@ public final class RaftNode implements AutoCloseable {
   private final AtomicLong anonymousCalls = new AtomicLong();
   private final AtomicLong readCalls = new AtomicLong();
   private final LeaseTracker lease;
-  private final java.util.concurrent.atomic.AtomicBoolean renewingLease =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final LeaderConfirmations confirmations;
   private final java.util.concurrent.ExecutorService readExecutor;
   private final Path storeFile;
   private final Membership membership;
@@ -107,6 +106,7 @@ public final class RaftNode implements AutoCloseable {
     this.group = RaftGroup.valueOf(DEFAULT_GROUP, peers);
     this.storeFile = storeFile(config);
     this.lease = new LeaseTracker((long) (config.electionTimeoutMin().toNanos() * LEASE_RATIO));
+    this.confirmations = new LeaderConfirmations(() -> write(noopCommand(), null, 0));
     this.readExecutor =
         java.util.concurrent.Executors.newCachedThreadPool(
             r -> {
@@ -267,6 +267,7 @@ public final class RaftNode implements AutoCloseable {
                 // Appended after startNanos (not a retry answered from an earlier entry): a
                 // majority heard from this leader after startNanos.
                 lease.extend(outcome.term(), startNanos);
+                confirmations.confirmed(startNanos);
               }
               return outcome;
             });
@@ -344,8 +345,8 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Runs {@code read} on local state if this node holds a valid lease, else through ReadIndex
-   * (and renews the lease in the background with a no-op entry).
+   * Runs {@code read} on local state if this node holds a valid lease, else as a linearizable read
+   * (whose no-op entry, when no write comes first, renews the lease).
    */
   public <T> CompletableFuture<T> readLease(Supplier<T> read) {
     DivisionInfo info = info();
@@ -359,15 +360,12 @@ public final class RaftNode implements AutoCloseable {
         return CompletableFuture.failedFuture(e);
       }
     }
-    renewLease();
+    // The no-op that confirms the linearizable read also renews the lease.
     return readLinearizable(read);
   }
 
-  private void renewLease() {
-    if (renewingLease.compareAndSet(false, true)) {
-      Command noop = Command.newBuilder().setNoop(io.ternkv.proto.raft.v1.NoopCommand.getDefaultInstance()).build();
-      write(noop, null, 0).whenComplete((o, e) -> renewingLease.set(false));
-    }
+  private static Command noopCommand() {
+    return Command.newBuilder().setNoop(io.ternkv.proto.raft.v1.NoopCommand.getDefaultInstance()).build();
   }
 
   /**
@@ -487,24 +485,21 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Runs {@code read} once this node is sure it reflects every write acknowledged before the call
-   * (ReadIndex: the leader confirms its leadership with a majority, then waits to have applied up
-   * to its commit index).
+   * Runs {@code read} once this node is sure it reflects every write acknowledged before the call:
+   * an entry this leader appended after the call arrived has committed and been applied here (a
+   * write, or a no-op shared by the reads waiting: see {@link LeaderConfirmations}); every write
+   * acknowledged before the call is at a lower index. Ratis's ReadIndex is not used: it answers
+   * without asking a majority when its commit index was acknowledged before, which a leader cut off
+   * from the majority keeps doing until it steps down.
    *
    * @return a future failing with {@link NotLeaderException} when this node is not the leader
    */
-  @SuppressWarnings("unchecked")
   public <T> CompletableFuture<T> readLinearizable(Supplier<T> read) {
+    long arrived = System.nanoTime();
     if (!info().isLeader()) {
       return CompletableFuture.failedFuture(notLeader(info().getLeaderId()));
     }
-    RaftClientRequest request =
-        newRequest(
-            anonymousClient,
-            readCalls.incrementAndGet(),
-            new LocalQuery(read),
-            RaftClientRequest.readRequestType());
-    return submit(request).thenApply(reply -> (T) ((LocalQuery.Result) reply.getMessage()).value());
+    return confirmations.after(arrived).thenApplyAsync(confirmed -> read.get(), readExecutor);
   }
 
   /**

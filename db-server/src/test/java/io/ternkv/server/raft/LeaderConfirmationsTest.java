@@ -1,0 +1,75 @@
+package io.ternkv.server.raft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class LeaderConfirmationsTest {
+  final List<CompletableFuture<Object>> noops = new ArrayList<>();
+  final LeaderConfirmations confirmations =
+      new LeaderConfirmations(
+          () -> {
+            CompletableFuture<Object> f = new CompletableFuture<>();
+            noops.add(f);
+            return f;
+          });
+
+  @Test
+  void aCommitOfAnEntryAppendedBeforeTheReadArrivedDoesNotConfirmIt() {
+    long before = System.nanoTime();
+    long arrived = before + 10;
+    CompletableFuture<Void> read = confirmations.after(arrived);
+    confirmations.confirmed(before);
+    assertFalse(read.isDone());
+    confirmations.confirmed(arrived + 1);
+    assertTrue(read.isDone());
+  }
+
+  @Test
+  void oneNoopInFlightServesEveryReadThatArrivedBeforeIt() {
+    long now = System.nanoTime();
+    CompletableFuture<Void> a = confirmations.after(now - 2);
+    CompletableFuture<Void> b = confirmations.after(now - 1);
+    assertEquals(1, noops.size());
+    noops.get(0).complete(null);
+    assertTrue(a.isDone() && b.isDone());
+    assertEquals(0, confirmations.waiting());
+  }
+
+  @Test
+  void aReadArrivingWhileANoopIsInFlightGetsAnotherNoopAfterIt() throws InterruptedException {
+    CompletableFuture<Void> first = confirmations.after(System.nanoTime());
+    Thread.sleep(1);
+    CompletableFuture<Void> late = confirmations.after(System.nanoTime());
+    assertEquals(2, noops.size(), "the first no-op was appended before the late read arrived");
+    noops.get(0).complete(null);
+    assertTrue(first.isDone());
+    assertFalse(late.isDone());
+    noops.get(1).complete(null);
+    assertTrue(late.isDone());
+  }
+
+  @Test
+  void aFailedNoopFailsTheReadsItWasFor() {
+    CompletableFuture<Void> read = confirmations.after(System.nanoTime());
+    noops.get(0).completeExceptionally(new IllegalStateException("not leader"));
+    assertTrue(read.isCompletedExceptionally());
+    assertEquals(0, confirmations.waiting());
+    assertEquals(1, noops.size(), "no retry without waiting reads");
+  }
+
+  @Test
+  void noMoreThanTheCapOfNoopsRunAtOnce() {
+    for (int i = 0; i < 10; i++) {
+      confirmations.after(System.nanoTime() + 1_000_000_000L * (i + 1));
+    }
+    assertEquals(LeaderConfirmations.MAX_NOOPS_IN_FLIGHT, noops.size());
+    noops.get(0).complete(null);
+    assertEquals(LeaderConfirmations.MAX_NOOPS_IN_FLIGHT + 1, noops.size());
+  }
+}
