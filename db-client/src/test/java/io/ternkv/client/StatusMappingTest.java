@@ -35,6 +35,17 @@ class StatusMappingTest {
   }
 
   @Test
+  void aConnectionClosedWhileSendingIsRetriableButOtherUnknownErrorsAreNot() {
+    TernException lost =
+        map(Status.UNKNOWN.withDescription("channel closed").withCause(new java.nio.channels.ClosedChannelException()));
+    assertInstanceOf(UnavailableException.class, lost);
+    assertEquals(true, lost.isRetriable());
+    TernException other = map(Status.UNKNOWN.withDescription("boom"));
+    assertEquals(ErrorCode.INTERNAL, other.code());
+    assertEquals(false, other.isRetriable());
+  }
+
+  @Test
   void notLeaderDetailBecomesNotLeaderExceptionWithTheLeader() {
     TernException e = StatusMapping.toException(FakeNode.notLeader("127.0.0.1:7009"), "127.0.0.1:1");
     NotLeaderException nle = assertInstanceOf(NotLeaderException.class, e);

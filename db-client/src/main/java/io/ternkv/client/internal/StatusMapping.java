@@ -64,8 +64,25 @@ public final class StatusMapping {
       case PERMISSION_DENIED -> new io.ternkv.client.PermissionDeniedException(message, error);
       case DATA_LOSS -> new TernException(ErrorCode.DATA_LOSS, message, error);
       case CANCELLED -> new TernException(ErrorCode.CANCELLED, message, error);
+      // gRPC reports a connection that closed while a call was being sent (the node died) as
+      // UNKNOWN "channel closed"; like any lost connection it is worth another node.
+      case UNKNOWN -> connectionLost(error)
+          ? new UnavailableException(message + " (connection lost)", error)
+          : new TernException(ErrorCode.INTERNAL, message, error);
       default -> new TernException(ErrorCode.INTERNAL, message, error);
     };
+  }
+
+  private static boolean connectionLost(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.ClosedChannelException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   private static NotLeader notLeader(Throwable error) {
