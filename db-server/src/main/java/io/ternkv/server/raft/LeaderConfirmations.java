@@ -34,6 +34,8 @@ final class LeaderConfirmations {
   private int noopsInFlight;
   private boolean noopStarted;
   private long lastNoopStartNanos;
+  /** Arrival of the newest read that waited (it may since have been confirmed by a write). */
+  private long newestArrivalNanos;
 
   /** @param noop appends a no-op entry; completes once committed (its start is taken before). */
   LeaderConfirmations(Supplier<CompletableFuture<?>> noop) {
@@ -52,6 +54,9 @@ final class LeaderConfirmations {
         return future;
       }
       waiters.add(new Waiter(arrivedNanos, future));
+      if (waiters.size() == 1 || arrivedNanos - newestArrivalNanos > 0) {
+        newestArrivalNanos = arrivedNanos;
+      }
     }
     startNoopIfNeeded();
     return future;
@@ -125,13 +130,12 @@ final class LeaderConfirmations {
         });
   }
 
-  /** Whether a waiting read arrived after the last no-op started (or none started yet). */
+  /**
+   * Whether a waiting read arrived after the last no-op started (or none started yet). At worst
+   * one no-op too many, when the newest waiter was confirmed by a write meanwhile.
+   */
   private boolean hasUncoveredWaiter() {
-    for (Waiter w : waiters) {
-      if (!noopStarted || w.arrivedNanos - lastNoopStartNanos > 0) {
-        return true;
-      }
-    }
-    return false;
+    return !waiters.isEmpty() && (!noopStarted || newestArrivalNanos - lastNoopStartNanos > 0);
   }
+
 }
