@@ -27,8 +27,8 @@ import javax.net.ssl.SSLSession;
  * must be a user's name. The identity goes into the call's {@link Context} ({@link
  * AuthGate#IDENTITY}); a call without valid credentials ends with UNAUTHENTICATED before any
  * service sees it. Health, reflection, {@code Auth/Authenticate}, {@code Auth/AuthStatus} and the
- * nodes' own {@code Cluster/WaitApplied} stay open. While authentication is disabled calls pass
- * through untouched.
+ * nodes' own {@code Cluster/WaitApplied} and {@code Cluster/CurrentTerm} stay open. While
+ * authentication is disabled calls pass through untouched.
  *
  * <p>Threading: thread-safe.
  */
@@ -69,7 +69,8 @@ public final class AuthInterceptor implements ServerInterceptor {
         !method.startsWith("ternkv.v1.")
             || method.equals("ternkv.v1.Auth/Authenticate")
             || method.equals("ternkv.v1.Auth/AuthStatus")
-            || method.equals("ternkv.v1.Cluster/WaitApplied");
+            || method.equals("ternkv.v1.Cluster/WaitApplied")
+            || method.equals("ternkv.v1.Cluster/CurrentTerm");
     if (!state.enabled()) {
       return Contexts.interceptCall(ctx, call, headers, next);
     }

@@ -212,6 +212,35 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
             });
   }
 
+  /** Answers at once, on any node: see {@link VoterTerms}. */
+  @Override
+  public void currentTerm(
+      io.ternkv.proto.v1.CurrentTermRequest request,
+      StreamObserver<io.ternkv.proto.v1.CurrentTermResponse> out) {
+    if (io.ternkv.server.raft.Partitions.isCut(request.getFromNodeId(), nodeId)) {
+      out.onError(
+          io.grpc.Status.UNAVAILABLE
+              .withDescription(
+                  "partitioned: "
+                      + request.getFromNodeId()
+                      + " cannot reach "
+                      + nodeId
+                      + " (test partition)")
+              .asRuntimeException());
+      return;
+    }
+    long term;
+    try {
+      term = raft.term();
+    } catch (RuntimeException e) {
+      out.onError(ErrorMapper.toStatus(nodeId, e));
+      return;
+    }
+    out.onNext(
+        io.ternkv.proto.v1.CurrentTermResponse.newBuilder().setNodeId(nodeId).setTerm(term).build());
+    out.onCompleted();
+  }
+
   private ResponseHeader header(long term) {
     AppliedState at = raft.store().applied();
     return ResponseHeader.newBuilder()

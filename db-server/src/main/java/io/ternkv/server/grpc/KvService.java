@@ -56,6 +56,10 @@ public final class KvService extends KVGrpc.KVImplBase {
   private final RaftNode raft;
   private final RequestLimits limits;
   private final VoterSync voters;
+  private final VoterTerms terms;
+
+  /** How long a voter has to tell its term before the leader confirms a read by a no-op instead. */
+  private static final long TERM_ANSWER_NANOS = TimeUnit.SECONDS.toNanos(1);
   private final AuthGate auth;
 
   /** Default bound on waits (SESSION reads, WRITE_ALL) when the call has no deadline. */
@@ -86,6 +90,8 @@ public final class KvService extends KVGrpc.KVImplBase {
     this.raft = raft;
     this.limits = limits;
     this.voters = new VoterSync(nodeId, raft, tls);
+    this.terms = new VoterTerms(nodeId, tls, TERM_ANSWER_NANOS);
+    raft.confirmReadsWith(terms);
   }
 
   /** The authentication state and checks this service uses. */
@@ -96,6 +102,7 @@ public final class KvService extends KVGrpc.KVImplBase {
   /** Closes the channels to other voters. */
   public void close() {
     voters.close();
+    terms.close();
   }
 
   @Override

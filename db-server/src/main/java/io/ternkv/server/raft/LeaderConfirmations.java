@@ -8,20 +8,20 @@ import java.util.function.Supplier;
 
 /**
  * Proof, for a {@code LINEARIZABLE} read on the leader, that this node still led at some moment
- * after the read arrived.
+ * after the read arrived, and that its state covers every write acknowledged before then.
  *
  * <p>Ratis's ReadIndex is not that proof: it answers at once, without a heartbeat round, when its
  * commit index was already acknowledged by a majority, and a leader cut off from the majority
  * keeps its commit index until it steps down, while a new leader may already acknowledge writes.
- * Here a read that arrived at {@code t} waits until an entry this leader appended no earlier than
- * {@code t} has committed: a majority then accepted an AppendEntries of this term sent after
- * {@code t}, so no other leader acknowledged anything before {@code t}, and the commit index is at
- * least every index acknowledged before {@code t}. Writes give that proof for free; otherwise a
- * no-op entry is appended for the reads that arrived since the last one was started (at most
- * {@link #MAX_NOOPS_IN_FLIGHT} in flight; under load the write batcher coalesces them with other
- * writes).
+ * Here a read that arrived at {@code t} waits for a round started no earlier than {@code t}. A
+ * round either asks the other voters for their terms (a majority still in this leader's term, and
+ * this node then applied up to the commit index it read at the start: see {@code
+ * RaftNode.confirmLeadership}) or appends a no-op entry and waits for it to commit and apply (a
+ * majority accepted an AppendEntries of this term sent after {@code t}). Writes appended after
+ * {@code t} give the same proof for free. One round serves every read that arrived before it
+ * started; at most {@link #MAX_NOOPS_IN_FLIGHT} run at once.
  *
- * <p>Threading: thread-safe; futures complete on the thread reporting the commit.
+ * <p>Threading: thread-safe; futures complete on the thread reporting the round's end.
  */
 final class LeaderConfirmations {
   private record Waiter(long arrivedNanos, CompletableFuture<Void> future) {}
@@ -37,14 +37,18 @@ final class LeaderConfirmations {
   /** Arrival of the newest read that waited (it may since have been confirmed by a write). */
   private long newestArrivalNanos;
 
-  /** @param noop appends a no-op entry; completes once committed (its start is taken before). */
+  /**
+   * @param noop starts a round; its future completes once the round proves leadership as of its
+   *     start (taken before the call), fails when it cannot (not leader, no majority)
+   */
   LeaderConfirmations(Supplier<CompletableFuture<?>> noop) {
     this.noop = noop;
   }
 
   /**
-   * Completes once an entry appended no earlier than {@code arrivedNanos} has committed; fails
-   * when the no-op appended for it fails (not leader, no majority).
+   * Completes once a round started no earlier than {@code arrivedNanos} (or a write appended no
+   * earlier) has proved leadership; fails when the round started for it fails (not leader, no
+   * majority).
    */
   CompletableFuture<Void> after(long arrivedNanos) {
     CompletableFuture<Void> future = new CompletableFuture<>();
@@ -78,6 +82,45 @@ final class LeaderConfirmations {
       }
     }
     done.forEach(f -> f.complete(null));
+  }
+
+  /**
+   * Completes once {@code needed} of {@code answers} are {@code term}; fails as soon as that can
+   * no longer happen (answers that failed or told another term).
+   */
+  static CompletableFuture<Void> inTerm(
+      List<CompletableFuture<Long>> answers, int needed, long term) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (needed <= 0) {
+      done.complete(null);
+      return done;
+    }
+    if (needed > answers.size()) {
+      done.completeExceptionally(
+          new IllegalStateException(
+              "only " + answers.size() + " voters to ask, " + needed + " needed"));
+      return done;
+    }
+    java.util.concurrent.atomic.AtomicInteger yes = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger no = new java.util.concurrent.atomic.AtomicInteger();
+    int allowedNo = answers.size() - needed;
+    for (CompletableFuture<Long> a : answers) {
+      a.whenComplete(
+          (t, error) -> {
+            if (error == null && t == term) {
+              if (yes.incrementAndGet() == needed) {
+                done.complete(null);
+              }
+            } else if (no.incrementAndGet() == allowedNo + 1) {
+              done.completeExceptionally(
+                  error != null
+                      ? error
+                      : new IllegalStateException(
+                          "a voter is in term " + t + ", this leader in " + term));
+            }
+          });
+    }
+    return done;
   }
 
   /** Waiters still unconfirmed (tests). */

@@ -9,7 +9,8 @@ import org.apache.ratis.util.CodeInjectionForTesting;
 /**
  * Network partitions between nodes of this JVM, for in-process fault tests: Raft messages
  * (append entries, votes, snapshots) between a node inside the isolated set and one outside it
- * are refused by the receiver, as if the link were cut. Uses Ratis's test injection points, so it
+ * are refused by the receiver, as if the link were cut, and so are the nodes' term questions
+ * ({@link #isCut}). Uses Ratis's test injection points, so it
  * affects every Ratis server in the JVM; node ids must be unique among them.
  *
  * <p>Threading: thread-safe.
@@ -34,6 +35,15 @@ public final class Partitions {
   public static void cutEntriesTo(String nodeId) {
     install();
     NO_ENTRIES.add(nodeId);
+  }
+
+  /**
+   * Whether messages from {@code from} to {@code to} are cut now; the nodes' own calls over their
+   * client ports (such as {@code Cluster.CurrentTerm}) honour it too, as a real partition would
+   * cut them.
+   */
+  public static boolean isCut(String from, String to) {
+    return !ISOLATED.isEmpty() && ISOLATED.contains(from) != ISOLATED.contains(to);
   }
 
   /** Restores every link. */

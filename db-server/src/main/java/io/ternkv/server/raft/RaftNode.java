@@ -57,6 +57,8 @@ public final class RaftNode implements AutoCloseable {
   private final RaftGroup group;
   private final KvStateMachine stateMachine;
   private final RaftServer server;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftNode.class);
+
   /** The lease lasts this fraction of the minimum election timeout (see {@link LeaseTracker}). */
   static final double LEASE_RATIO = 0.9;
 
@@ -75,6 +77,17 @@ public final class RaftNode implements AutoCloseable {
   private final java.util.concurrent.ExecutorService batchSender;
   private final java.util.concurrent.ScheduledExecutorService freshnessTimer;
   private final FreshnessProbe freshness;
+  /**
+   * Whether the leader confirms LINEARIZABLE reads by asking the voters' terms (true, the default)
+   * or by a no-op entry through the log; {@code -Dternkv.read.confirm=log} for measurements.
+   */
+  static final boolean READS_BY_TERM =
+      !"log".equals(System.getProperty("ternkv.read.confirm", "term"));
+
+  private volatile VoterTermSource voterTerms;
+  private volatile OtherVoters otherVoters;
+  private final java.util.concurrent.atomic.AtomicBoolean leaseRenewing =
+      new java.util.concurrent.atomic.AtomicBoolean();
   /** Identity of this node's batch entries in Ratis (each batch has its own call id). */
   private final ClientId batchClient = ClientId.randomId();
   private final AtomicLong batchCalls = new AtomicLong();
@@ -106,7 +119,7 @@ public final class RaftNode implements AutoCloseable {
     this.group = RaftGroup.valueOf(DEFAULT_GROUP, peers);
     this.storeFile = storeFile(config);
     this.lease = new LeaseTracker((long) (config.electionTimeoutMin().toNanos() * LEASE_RATIO));
-    this.confirmations = new LeaderConfirmations(() -> write(noopCommand(), null, 0));
+    this.confirmations = new LeaderConfirmations(this::confirmLeadership);
     this.readExecutor =
         java.util.concurrent.Executors.newCachedThreadPool(
             r -> {
@@ -345,8 +358,8 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Runs {@code read} on local state if this node holds a valid lease, else as a linearizable read
-   * (whose no-op entry, when no write comes first, renews the lease).
+   * Runs {@code read} on local state if this node holds a valid lease, else as a linearizable read,
+   * and appends a no-op entry (one at a time) to renew the lease when no write comes first.
    */
   public <T> CompletableFuture<T> readLease(Supplier<T> read) {
     DivisionInfo info = info();
@@ -360,9 +373,100 @@ public final class RaftNode implements AutoCloseable {
         return CompletableFuture.failedFuture(e);
       }
     }
-    // The no-op that confirms the linearizable read also renews the lease.
+    // Only a replicated entry renews the lease (it restarts the followers' election timers; a
+    // term answer does not), so unless reads are confirmed by no-ops anyway, send one.
+    if (voterTerms != null && READS_BY_TERM && leaseRenewing.compareAndSet(false, true)) {
+      try {
+        write(noopCommand(), null, 0).whenComplete((ok, error) -> leaseRenewing.set(false));
+      } catch (RuntimeException e) {
+        leaseRenewing.set(false);
+      }
+    }
     return readLinearizable(read);
   }
+
+  /**
+   * Lets {@code source} confirm this leader's LINEARIZABLE reads by asking the other voters' terms
+   * instead of appending a no-op entry (see {@link #confirmLeadership}). Called once, before
+   * clients are served; without it every confirmation is a no-op entry.
+   */
+  public void confirmReadsWith(VoterTermSource source) {
+    this.voterTerms = source;
+  }
+
+  /**
+   * One round of proof that this node still leads, for the reads waiting in {@link
+   * LeaderConfirmations}; its start was taken before this call. It completes once this node has
+   * applied up to the commit index it read here, after a majority of voters (this one included)
+   * answered, having been asked here, that they are still in this leader's term. A voter still in
+   * term T when it answered had not voted for anyone in a later term, and every later leader needs
+   * the vote of one of them: so no other leader existed before the round started, and every write
+   * acknowledged before it is at or below that commit index (this leader is ready, so its commit
+   * index covers every earlier term's). Falls back to a no-op entry when it cannot ask (no source,
+   * not ready, a membership change in its joint phase) or the answers do not make a majority.
+   */
+  private CompletableFuture<?> confirmLeadership() {
+    VoterTermSource source = voterTerms;
+    if (source == null || !READS_BY_TERM) {
+      return write(noopCommand(), null, 0);
+    }
+    RaftServer.Division d;
+    try {
+      d = division();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    DivisionInfo info = d.getInfo();
+    long term = info.getCurrentTerm();
+    RaftConfiguration conf = d.getRaftConf();
+    if (!info.isLeader() || !info.isLeaderReady() || !conf.getPreviousPeers().isEmpty()) {
+      return write(noopCommand(), null, 0);
+    }
+    long commit = d.getRaftLog().getLastCommittedIndex();
+    if (info.getCurrentTerm() != term || !info.isLeader()) {
+      return write(noopCommand(), null, 0);
+    }
+    List<MemberSpec> others = otherVoters(conf);
+    if (others == null) {
+      return write(noopCommand(), null, 0); // this node is not a voter of its own configuration
+    }
+    List<CompletableFuture<Long>> answers = new ArrayList<>(others.size());
+    for (MemberSpec voter : others) {
+      answers.add(source.termOf(voter));
+    }
+    int needed = (others.size() + 1) / 2; // with this node, a majority of the voters
+    return LeaderConfirmations.inTerm(answers, needed, term)
+        .thenCompose(inTerm -> stateMachine.awaitApplied(commit))
+        .exceptionallyCompose(
+            error -> {
+              LOG.debug("{}: voters' terms did not confirm leadership ({}); appending a no-op",
+                  config.nodeId(), error.toString());
+              return write(noopCommand(), null, 0).thenApply(o -> (Void) null);
+            });
+  }
+
+  /** The voters of {@code conf} but this node, or null when this node is not one of them. */
+  private List<MemberSpec> otherVoters(RaftConfiguration conf) {
+    OtherVoters cached = otherVoters;
+    if (cached != null && cached.confIndex == conf.getLogEntryIndex()) {
+      return cached.voters;
+    }
+    java.util.Collection<RaftPeer> peers = conf.getCurrentPeers();
+    List<RaftPeer> others = new ArrayList<>();
+    boolean self = false;
+    for (RaftPeer p : peers) {
+      if (p.getId().toString().equals(config.nodeId())) {
+        self = true;
+      } else {
+        others.add(p);
+      }
+    }
+    List<MemberSpec> voters = self ? Membership.specs(others) : null;
+    otherVoters = new OtherVoters(conf.getLogEntryIndex(), voters);
+    return voters;
+  }
+
+  private record OtherVoters(long confIndex, List<MemberSpec> voters) {}
 
   private static Command noopCommand() {
     return Command.newBuilder().setNoop(io.ternkv.proto.raft.v1.NoopCommand.getDefaultInstance()).build();

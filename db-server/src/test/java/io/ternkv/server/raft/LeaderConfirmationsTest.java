@@ -72,4 +72,64 @@ class LeaderConfirmationsTest {
     noops.get(0).complete(null);
     assertEquals(LeaderConfirmations.MAX_NOOPS_IN_FLIGHT + 1, noops.size());
   }
+
+  @Test
+  void oneFollowerInTheLeadersTermIsAMajorityOfThree() {
+    List<CompletableFuture<Long>> answers = List.of(new CompletableFuture<>(), new CompletableFuture<>());
+    CompletableFuture<Void> done = LeaderConfirmations.inTerm(answers, 1, 7);
+    assertFalse(done.isDone());
+    answers.get(1).complete(7L);
+    assertTrue(done.isDone() && !done.isCompletedExceptionally());
+  }
+
+  @Test
+  void aFollowerInALaterTermDoesNotCount() {
+    List<CompletableFuture<Long>> answers = List.of(new CompletableFuture<>(), new CompletableFuture<>());
+    CompletableFuture<Void> done = LeaderConfirmations.inTerm(answers, 1, 7);
+    answers.get(0).complete(8L);
+    assertFalse(done.isDone(), "the other follower may still be in term 7");
+    answers.get(1).complete(8L);
+    assertTrue(done.isCompletedExceptionally());
+  }
+
+  @Test
+  void anEarlierTermDoesNotCountEither() {
+    List<CompletableFuture<Long>> answers = List.of(new CompletableFuture<>(), new CompletableFuture<>());
+    CompletableFuture<Void> done = LeaderConfirmations.inTerm(answers, 1, 7);
+    answers.get(0).complete(6L);
+    answers.get(1).completeExceptionally(new IllegalStateException("down"));
+    assertTrue(done.isCompletedExceptionally());
+  }
+
+  @Test
+  void fiveVotersNeedTwoFollowersAndFailOnceThreeCannotAnswer() {
+    List<CompletableFuture<Long>> answers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      answers.add(new CompletableFuture<>());
+    }
+    CompletableFuture<Void> done = LeaderConfirmations.inTerm(answers, 2, 3);
+    answers.get(0).complete(3L);
+    assertFalse(done.isDone(), "one follower and the leader are two of five");
+    answers.get(1).completeExceptionally(new IllegalStateException("down"));
+    answers.get(2).complete(4L);
+    assertFalse(done.isDone());
+    answers.get(3).complete(3L);
+    assertTrue(done.isDone() && !done.isCompletedExceptionally());
+
+    List<CompletableFuture<Long>> failing = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      failing.add(new CompletableFuture<>());
+    }
+    CompletableFuture<Void> refused = LeaderConfirmations.inTerm(failing, 2, 3);
+    failing.get(0).complete(4L);
+    failing.get(1).complete(4L);
+    assertFalse(refused.isDone());
+    failing.get(2).completeExceptionally(new IllegalStateException("down"));
+    assertTrue(refused.isCompletedExceptionally());
+  }
+
+  @Test
+  void aSingleVoterNeedsNoAnswer() {
+    assertTrue(LeaderConfirmations.inTerm(List.of(), 0, 1).isDone());
+  }
 }
