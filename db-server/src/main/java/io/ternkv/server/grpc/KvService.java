@@ -219,7 +219,8 @@ public final class KvService extends KVGrpc.KVImplBase {
                 GetResponse.Builder b = GetResponse.newBuilder();
                 view.get(key, revision).ifPresent(v -> b.setKv(toKeyValue(request.getKey(), v)));
                 return b.setHeader(readHeader(view)).build();
-              });
+              },
+              true);
         });
   }
 
@@ -348,12 +349,18 @@ public final class KvService extends KVGrpc.KVImplBase {
 
   private <T> CompletableFuture<T> read(
       ReadConsistency level, long minIndex, long maxStalenessMs, Supplier<T> body) {
+    return read(level, minIndex, maxStalenessMs, body, false);
+  }
+
+  /** @param point a single-key read, cheap enough to run on whichever thread confirms it */
+  private <T> CompletableFuture<T> read(
+      ReadConsistency level, long minIndex, long maxStalenessMs, Supplier<T> body, boolean point) {
     if (minIndex < 0 || maxStalenessMs < 0) {
       throw new InvalidRequestException("min_index and max_staleness_ms must not be negative");
     }
     return switch (level) {
-      case READ_CONSISTENCY_UNSPECIFIED, READ_LINEARIZABLE -> raft.readLinearizable(body);
-      case READ_LEASE -> raft.readLease(body);
+      case READ_CONSISTENCY_UNSPECIFIED, READ_LINEARIZABLE -> raft.readLinearizable(body, point);
+      case READ_LEASE -> raft.readLease(body, point);
       case READ_SESSION -> {
         // A node that has not caught up within a second is far behind: answering UNAVAILABLE
         // then leaves the client time to ask another node within its own deadline.

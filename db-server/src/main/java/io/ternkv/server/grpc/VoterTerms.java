@@ -1,5 +1,6 @@
 package io.ternkv.server.grpc;
 
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -45,6 +46,13 @@ final class VoterTerms implements VoterTermSource, AutoCloseable {
     }
     ManagedChannel channel =
         channels.computeIfAbsent(voter.clientAddress().toString(), tls::channelToClientPort);
+    // Outside the calling request's gRPC context: one round serves many reads, and the call
+    // must not be cancelled when the read that happened to start it ends.
+    Context.ROOT.run(() -> ask(channel, voter, term));
+    return term;
+  }
+
+  private void ask(ManagedChannel channel, MemberSpec voter, CompletableFuture<Long> term) {
     ClusterGrpc.newStub(channel)
         .withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS)
         .currentTerm(
@@ -82,7 +90,6 @@ final class VoterTerms implements VoterTermSource, AutoCloseable {
                     new UnavailableException("voter " + voter.id() + " sent no term", null));
               }
             });
-    return term;
   }
 
   @Override

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * RaftNode.confirmLeadership}) or appends a no-op entry and waits for it to commit and apply (a
  * majority accepted an AppendEntries of this term sent after {@code t}). Writes appended after
  * {@code t} give the same proof for free. One round serves every read that arrived before it
- * started; at most {@link #MAX_NOOPS_IN_FLIGHT} run at once.
+ * started; at most {@code maxRounds} run at once.
  *
  * <p>Threading: thread-safe; futures complete on the thread reporting the round's end.
  */
@@ -29,7 +29,7 @@ final class LeaderConfirmations {
   private final Supplier<CompletableFuture<?>> noop;
   private final List<Waiter> waiters = new ArrayList<>();
   private long confirmedNanos = Long.MIN_VALUE;
-  static final int MAX_NOOPS_IN_FLIGHT = 4;
+  private final int maxRounds;
 
   private int noopsInFlight;
   private boolean noopStarted;
@@ -40,9 +40,11 @@ final class LeaderConfirmations {
   /**
    * @param noop starts a round; its future completes once the round proves leadership as of its
    *     start (taken before the call), fails when it cannot (not leader, no majority)
+   * @param maxRounds rounds that may run at once (at least 1)
    */
-  LeaderConfirmations(Supplier<CompletableFuture<?>> noop) {
+  LeaderConfirmations(Supplier<CompletableFuture<?>> noop, int maxRounds) {
     this.noop = noop;
+    this.maxRounds = maxRounds;
   }
 
   /**
@@ -131,7 +133,7 @@ final class LeaderConfirmations {
   private void startNoopIfNeeded() {
     long start;
     synchronized (this) {
-      if (noopsInFlight >= MAX_NOOPS_IN_FLIGHT || !hasUncoveredWaiter()) {
+      if (noopsInFlight >= maxRounds || !hasUncoveredWaiter()) {
         return;
       }
       noopsInFlight++;

@@ -84,6 +84,14 @@ public final class RaftNode implements AutoCloseable {
   static final boolean READS_BY_TERM =
       !"log".equals(System.getProperty("ternkv.read.confirm", "term"));
 
+  /**
+   * Leadership rounds for LINEARIZABLE reads that may run at once; reads arriving meanwhile wait
+   * and share the next. One measured best (fewer answers to send, more reads per round); {@code
+   * -Dternkv.read.rounds-in-flight} overrides it for measurements.
+   */
+  static final int READ_ROUNDS_IN_FLIGHT =
+      Math.max(1, Integer.getInteger("ternkv.read.rounds-in-flight", 1));
+
   private volatile VoterTermSource voterTerms;
   private volatile OtherVoters otherVoters;
   private final java.util.concurrent.atomic.AtomicBoolean leaseRenewing =
@@ -119,7 +127,7 @@ public final class RaftNode implements AutoCloseable {
     this.group = RaftGroup.valueOf(DEFAULT_GROUP, peers);
     this.storeFile = storeFile(config);
     this.lease = new LeaseTracker((long) (config.electionTimeoutMin().toNanos() * LEASE_RATIO));
-    this.confirmations = new LeaderConfirmations(this::confirmLeadership);
+    this.confirmations = new LeaderConfirmations(this::confirmLeadership, READ_ROUNDS_IN_FLIGHT);
     this.readExecutor =
         java.util.concurrent.Executors.newCachedThreadPool(
             r -> {
@@ -362,6 +370,11 @@ public final class RaftNode implements AutoCloseable {
    * and appends a no-op entry (one at a time) to renew the lease when no write comes first.
    */
   public <T> CompletableFuture<T> readLease(Supplier<T> read) {
+    return readLease(read, false);
+  }
+
+  /** As {@link #readLease(Supplier)}, with {@code cheap} as in {@link #readLinearizable(Supplier, boolean)}. */
+  public <T> CompletableFuture<T> readLease(Supplier<T> read, boolean cheap) {
     DivisionInfo info = info();
     if (!info.isLeader()) {
       return CompletableFuture.failedFuture(notLeader(info.getLeaderId()));
@@ -382,7 +395,7 @@ public final class RaftNode implements AutoCloseable {
         leaseRenewing.set(false);
       }
     }
-    return readLinearizable(read);
+    return readLinearizable(read, cheap);
   }
 
   /**
@@ -599,11 +612,25 @@ public final class RaftNode implements AutoCloseable {
    * @return a future failing with {@link NotLeaderException} when this node is not the leader
    */
   public <T> CompletableFuture<T> readLinearizable(Supplier<T> read) {
+    return readLinearizable(read, false);
+  }
+
+  /**
+   * As {@link #readLinearizable(Supplier)}; with {@code cheap} (a point read that returns within
+   * microseconds) {@code read} runs on the thread that completes the confirmation, else on the
+   * node's reader pool.
+   */
+  public <T> CompletableFuture<T> readLinearizable(Supplier<T> read, boolean cheap) {
     long arrived = System.nanoTime();
     if (!info().isLeader()) {
       return CompletableFuture.failedFuture(notLeader(info().getLeaderId()));
     }
-    return confirmations.after(arrived).thenApplyAsync(confirmed -> read.get(), readExecutor);
+    CompletableFuture<Void> confirmed = confirmations.after(arrived);
+    // A point read is cheaper than a hand-off to another thread, so it runs where the round ends;
+    // anything longer must not hold back the other reads that round released.
+    return cheap
+        ? confirmed.thenApply(v -> read.get())
+        : confirmed.thenApplyAsync(v -> read.get(), readExecutor);
   }
 
   /**

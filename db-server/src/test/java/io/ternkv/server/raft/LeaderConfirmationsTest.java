@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class LeaderConfirmationsTest {
+  static final int CAP = 4;
   final List<CompletableFuture<Object>> noops = new ArrayList<>();
   final LeaderConfirmations confirmations =
       new LeaderConfirmations(
@@ -17,7 +18,8 @@ class LeaderConfirmationsTest {
             CompletableFuture<Object> f = new CompletableFuture<>();
             noops.add(f);
             return f;
-          });
+          },
+          CAP);
 
   @Test
   void aCommitOfAnEntryAppendedBeforeTheReadArrivedDoesNotConfirmIt() {
@@ -68,9 +70,9 @@ class LeaderConfirmationsTest {
     for (int i = 0; i < 10; i++) {
       confirmations.after(System.nanoTime() + 1_000_000_000L * (i + 1));
     }
-    assertEquals(LeaderConfirmations.MAX_NOOPS_IN_FLIGHT, noops.size());
+    assertEquals(CAP, noops.size());
     noops.get(0).complete(null);
-    assertEquals(LeaderConfirmations.MAX_NOOPS_IN_FLIGHT + 1, noops.size());
+    assertEquals(CAP + 1, noops.size());
   }
 
   @Test
