@@ -3,10 +3,12 @@ package io.ternkv.client;
 /** How fresh a read must be, per request. The README's consistency table compares them. */
 public enum ReadConsistency {
   /**
-   * The leader confirms its leadership with a majority after the read arrived (an entry it
-   * appended since then commits; a write in flight does, else a no-op shared by waiting reads)
-   * before answering: linearizable without assumptions about clocks, at about the cost of a write
-   * when the cluster is otherwise idle. The default.
+   * The leader confirms its leadership with a majority after the read arrived, then answers from
+   * state that covers every write acknowledged before the read: the other voters are asked which
+   * Raft term they are in, and a majority still in the leader's term shows no other leader was
+   * elected before the read (should they not answer, an entry appended since the read commits
+   * instead). One round serves every read waiting for it. Linearizable without assumptions about
+   * clocks, at about the cost of one round trip to the nearest follower. The default.
    */
   LINEARIZABLE,
   /**
