@@ -229,16 +229,41 @@ public final class Membership {
    * Hands leadership to the voter that has most of the log, for a clean stop: completes with its
    * id once it leads, or empty when this node does not lead, no other voter answered within {@code
    * recent}, or none took over within {@code timeout} (the node then stops anyway and the others
-   * elect a leader).
+   * elect a leader). A refused transfer (Ratis gives up when the voter does not catch up while
+   * writes keep coming) is tried again within {@code timeout}; each failure is logged.
    */
   public CompletableFuture<Optional<String>> handOffLeadership(Duration recent, Duration timeout) {
+    return handOff(recent, System.nanoTime() + timeout.toNanos());
+  }
+
+  /** One hand-over attempt; a refused one is tried again (after a pause) until the deadline. */
+  private CompletableFuture<Optional<String>> handOff(Duration recent, long deadlineNanos) {
     Optional<String> successor = successor(recent.toMillis());
-    if (successor.isEmpty()) {
+    long left = deadlineNanos - System.nanoTime();
+    if (successor.isEmpty() || left <= 0) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return transferLeadership(successor.get(), timeout)
-        .handle((v, e) -> e == null ? successor : Optional.<String>empty());
+    return transferLeadership(successor.get(), Duration.ofNanos(left))
+        .handle((v, e) -> e)
+        .thenCompose(
+            e -> {
+              if (e == null) {
+                return CompletableFuture.completedFuture(successor);
+              }
+              LOG.info("{}: handing leadership to {} failed: {}", nodeId, successor.get(), e.toString());
+              if (deadlineNanos - System.nanoTime() < RETRY_PAUSE.toNanos() * 2) {
+                return CompletableFuture.completedFuture(Optional.<String>empty());
+              }
+              return CompletableFuture.supplyAsync(
+                      () -> null,
+                      CompletableFuture.delayedExecutor(
+                          RETRY_PAUSE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+                  .thenCompose(x -> handOff(recent, deadlineNanos));
+            });
   }
+
+  private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Membership.class);
 
   /**
    * The voter (other than this node) best placed to lead next: the one with the highest match
