@@ -215,10 +215,18 @@ public final class KvStore implements AutoCloseable {
       MVStore store =
           new MVStore.Builder()
               .fileName(file.toString())
-              .autoCommitDisabled()
+              // No commit by size: MVStore would otherwise commit on its own from inside a map
+              // write once unsaved pages pass about 19 MiB, persisting half of a mutation.
+              .autoCommitBufferSize(0)
               .pageSplitSize(PAGE_SPLIT_SIZE)
               .cacheSize(CACHE_MIB)
               .open();
+      // MVStore serializes a commit on its own thread only when it runs a background writer,
+      // which it starts for a positive auto-commit delay. With the longest delay that writer never
+      // commits (it would, at an arbitrary point, only after 24 days without any commit) and never
+      // compacts (with no commit buffer its chunk rewrites have a size limit of 0); every commit
+      // is still ours (see #commitLocked).
+      store.setAutoCommitDelay(Integer.MAX_VALUE);
       store.setRetentionTime(retentionMillis);
       return new KvStore(file, store);
     } catch (RuntimeException e) {
@@ -375,8 +383,13 @@ public final class KvStore implements AutoCloseable {
   }
 
   /**
-   * Writes the mutations so far into the file (not yet synced). Callers hold {@link #commitOrder}
-   * and sync before releasing it: MVStore reuses the space of chunks that died {@link
+   * Starts a commit of the mutations so far. Under {@link #lock} MVStore only takes the maps'
+   * current roots, which is the consistent cut (no mutation is half done while the lock is held);
+   * it serializes and writes their pages on its own thread afterwards, while the next mutations
+   * make copies of the pages they change. So the apply thread waits microseconds for a commit
+   * instead of the tens of milliseconds serializing takes (23 ms at p50 under 2,000 puts/s).
+   * Callers hold {@link #commitOrder} and call {@link #syncFile} before releasing it: that waits
+   * for the write and forces it to disk, and MVStore reuses the space of chunks that died {@link
    * #RETENTION_MILLIS} ago, which is safe only once the commit that made them dead is on disk.
    *
    * @return false when the store is broken and nothing was written
@@ -385,19 +398,24 @@ public final class KvStore implements AutoCloseable {
     if (broken != null) {
       return false;
     }
-    store.commit();
+    store.tryCommit();
     uncommittedWrites = 0;
     lastCommitNanos = System.nanoTime();
     return true;
   }
 
   /**
-   * Forces the file to disk, outside the store lock so mutations go on meanwhile. A failed sync
-   * leaves the file's durable state unknown: the store then refuses mutations and commits.
+   * Waits for the commits started so far to be written, then forces the file to disk, outside the
+   * store lock so mutations go on meanwhile. A failed write or sync leaves the file's durable state
+   * unknown: the store then refuses mutations and commits.
    */
   private void syncFile() {
     try {
-      store.sync();
+      // Runs once MVStore's serialization and write threads have finished what was handed them.
+      store.getFileStore().executeFileStoreOperation(store::sync);
+      if (store.getPanicException() != null) {
+        throw store.getPanicException();
+      }
     } catch (RuntimeException e) {
       synchronized (lock) {
         if (broken == null) {
