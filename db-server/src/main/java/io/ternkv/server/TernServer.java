@@ -146,6 +146,23 @@ public final class TernServer implements AutoCloseable {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(
               new InetSocketAddress(config.clientAddress().host(), config.clientAddress().port()));
+      int threads = Integer.getInteger("ternkv.grpc.server-threads", -1);
+      // -Dternkv.grpc.kv-inline=false runs every call on grpc's default pool, for measurements.
+      if (threads < 0 && Boolean.parseBoolean(System.getProperty("ternkv.grpc.kv-inline", "true"))) {
+        // KV point calls run on the transport thread, the rest on a pool (see CallOffload):
+        // one thread switch less per request, 3,155 -> 3,536 puts/s at 64 in flight (three
+        // processes on two cores). Registered first, so it runs after the interceptors below.
+        builder.directExecutor();
+        builder.intercept(
+            new io.ternkv.server.grpc.CallOffload(
+                io.ternkv.server.grpc.CallOffload.KV_POINT_METHODS::contains,
+                java.util.concurrent.Executors.newCachedThreadPool(
+                    r -> {
+                      Thread t = new Thread(r, config.nodeId() + "-grpc");
+                      t.setDaemon(true);
+                      return t;
+                    })));
+      }
       if (metrics != null) {
         metrics.bindStatus(raft::status);
         metrics.bindLogSync(raft::logSync);
@@ -156,7 +173,8 @@ public final class TernServer implements AutoCloseable {
       if (tls.clientPortTls()) {
         builder.sslContext(tls.clientPortServerContext().orElseThrow());
       }
-      int threads = Integer.getInteger("ternkv.grpc.server-threads", -1);
+      // For measurements: -Dternkv.grpc.server-threads=N runs every call on a pool of N threads,
+      // 0 every call on the transport thread.
       if (threads > 0) {
         builder.executor(
             java.util.concurrent.Executors.newFixedThreadPool(
