@@ -132,6 +132,8 @@ public final class KvStore implements AutoCloseable {
   /** What readers see; replaced after each mutation (see {@link #view()}). */
   private volatile ReadView published;
   private long uncommittedWrites;
+  /** Whether {@link #applied} changed since it was last written to {@link #meta}. */
+  private boolean appliedUnsaved;
   /** Set when a mutation failed half-way; the store then refuses mutations and commits. */
   private RuntimeException broken;
   private long lastCommitNanos = System.nanoTime();
@@ -300,6 +302,17 @@ public final class KvStore implements AutoCloseable {
             compacted);
   }
 
+  /** Writes {@link #applied} to {@link #meta} if it changed. Under {@link #lock}. */
+  private void saveApplied() {
+    if (appliedUnsaved) {
+      AppliedState state = applied;
+      meta.put(META_TERM, state.term());
+      meta.put(META_INDEX, state.index());
+      meta.put(META_REVISION, state.revision());
+      appliedUnsaved = false;
+    }
+  }
+
   /** Writes the current mutation's change list (if it changed keys). Under {@link #lock}. */
   private void flushChanges() {
     if (changed.isEmpty()) {
@@ -326,6 +339,7 @@ public final class KvStore implements AutoCloseable {
       try {
         result = mutation.apply(writer);
         flushChanges();
+        saveApplied();
       } catch (RuntimeException e) {
         // Part of the mutation may be in the maps: never show it to readers, never commit it.
         broken = e;
@@ -691,6 +705,7 @@ public final class KvStore implements AutoCloseable {
           meta.put(META_COMPACTED, nextCompacted);
           meta.put(META_GENERATION, generation);
           writer.setApplied(at);
+          saveApplied();
           commitLocked();
           publish();
           authChanges++;
@@ -1015,12 +1030,13 @@ public final class KvStore implements AutoCloseable {
       authChanged = true;
     }
 
-    /** Records the entry and revision the data now reflects, in the same commit as the data. */
+    /**
+     * Records the entry and revision the data now reflects, in the same commit as the data. Written
+     * to {@code meta} once, when the mutation ends: a batch entry sets it for every write in it.
+     */
     public void setApplied(AppliedState state) {
-      meta.put(META_TERM, state.term());
-      meta.put(META_INDEX, state.index());
-      meta.put(META_REVISION, state.revision());
       applied = state;
+      appliedUnsaved = true;
       uncommittedWrites++;
     }
   }
