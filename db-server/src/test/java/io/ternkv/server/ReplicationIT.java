@@ -147,8 +147,7 @@ class ReplicationIT {
       }
       await(
           "leader snapshot well past the lagging node",
-          // 320 writes take about 320 log entries; snapshots every 50: the newest is at about 300.
-          () -> cluster.node(cluster.awaitLeader(TIMEOUT)).status().snapshotIndex() > 250);
+          () -> cluster.node(cluster.awaitLeader(TIMEOUT)).status().snapshotIndex() > 300);
 
       cluster.startNode(lagging);
       await(
@@ -162,29 +161,6 @@ class ReplicationIT {
           assertEquals(Optional.of(value + i), local.get("big/" + i, ReadConsistency.STALE).map(KeyValue::valueUtf8));
         }
       }
-    }
-  }
-
-  /**
-   * Writes one after another each take one log entry: Ratis writes no commit-index metadata entry
-   * between them (with those on, every step is 2).
-   */
-  @Test
-  void writesOneAfterAnotherTakeOneLogIndexEach() throws Exception {
-    try (LocalCluster cluster = LocalCluster.builder().nodes(3).start();
-        TernClient client = client(cluster)) {
-      long previous = client.put("step", "0").raftIndex();
-      int ones = 0;
-      for (int i = 1; i <= 20; i++) {
-        long index = client.put("step", Integer.toString(i)).raftIndex();
-        assertTrue(index > previous, "log index " + index + " after " + previous);
-        if (index == previous + 1) {
-          ones++;
-        }
-        previous = index;
-      }
-      // Background entries (lease renewals, compaction) may fall between two writes now and then.
-      assertTrue(ones >= 15, ones + " of 20 writes took the next log index");
     }
   }
 
