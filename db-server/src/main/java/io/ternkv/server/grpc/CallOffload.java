@@ -79,9 +79,10 @@ public final class CallOffload implements ServerInterceptor {
             try {
               task.run();
             } catch (RuntimeException | Error e) {
-              // What grpc does when a handler throws: the call ends, the server goes on.
+              // As grpc does when a handler or interceptor throws: the call ends with the status
+              // the exception carries (UNKNOWN for any other), and the server goes on.
               try {
-                call.close(Status.UNKNOWN.withDescription("internal error").withCause(e), new Metadata());
+                call.close(Status.fromThrowable(e), new Metadata());
               } catch (IllegalStateException alreadyClosed) {
                 // the handler closed it before throwing
               }

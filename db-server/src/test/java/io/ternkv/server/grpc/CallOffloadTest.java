@@ -69,6 +69,7 @@ class CallOffloadTest {
   private static final MethodDescriptor<String, String> WAIT = method("Wait");
   private static final MethodDescriptor<String, String> RELEASE = method("Release");
   private static final MethodDescriptor<String, String> THROW = method("Throw");
+  private static final MethodDescriptor<String, String> NOT_FOUND = method("NotFound");
 
   private final EventLoopGroup boss = oneThread();
   private final EventLoopGroup transport = oneThread();
@@ -129,6 +130,12 @@ class CallOffloadTest {
                     (request, out) -> {
                       throw new IllegalStateException("handler bug");
                     }))
+            .addMethod(
+                NOT_FOUND,
+                ServerCalls.asyncUnaryCall(
+                    (request, out) -> {
+                      throw Status.NOT_FOUND.withDescription("no such thing").asRuntimeException();
+                    }))
             .build();
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -173,10 +180,13 @@ class CallOffloadTest {
   }
 
   @Test
-  void aMovedHandlerThatThrowsEndsItsCallWithUnknownAndTheServerGoesOn() throws Exception {
+  void aMovedHandlerThatThrowsEndsItsCallWithTheExceptionsStatusAndTheServerGoesOn() throws Exception {
     start(Set.of(RELEASE.getFullMethodName()));
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call(THROW));
     assertEquals(Status.Code.UNKNOWN, e.getStatus().getCode());
+    StatusRuntimeException carried = assertThrows(StatusRuntimeException.class, () -> call(NOT_FOUND));
+    assertEquals(Status.Code.NOT_FOUND, carried.getStatus().getCode());
+    assertEquals("no such thing", carried.getStatus().getDescription());
     assertEquals("done", call(RELEASE));
   }
 }
