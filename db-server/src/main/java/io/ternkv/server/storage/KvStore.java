@@ -412,7 +412,12 @@ public final class KvStore implements AutoCloseable {
     if (broken != null) {
       return false;
     }
-    store.tryCommit();
+    if (store.tryCommit() < 0 && store.hasUnsavedChanges()) {
+      // MVStore's own lock was busy (a pinned view being released takes it briefly): wait for it
+      // and write this commit before returning. Callers may report the applied index as durable
+      // (Ratis then purges the log below it), so a commit is never skipped.
+      store.commit();
+    }
     uncommittedWrites = 0;
     lastCommitNanos = System.nanoTime();
     return true;

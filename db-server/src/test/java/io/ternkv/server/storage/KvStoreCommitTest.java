@@ -68,6 +68,59 @@ class KvStoreCommitTest {
   }
 
   /**
+   * A commit that finds MVStore's internal store lock taken (a pinned view being released takes it
+   * briefly) must wait for it, not return without writing: callers report the committed applied
+   * index as durable. Reaches into MVStore to hold that lock, since the race is otherwise rare.
+   */
+  @Test
+  void aCommitThatFindsMvStoresLockBusyWaitsAndWrites() throws Exception {
+    Path file = dir.resolve("busy.mv.db");
+    try (KvStore store = KvStore.open(file)) {
+      store.write(
+          w -> {
+            w.put(key(1), value(1, ByteString.copyFromUtf8("one")));
+            w.setApplied(new AppliedState(1, 1, 1));
+            return null;
+          });
+      java.lang.reflect.Field storeField = KvStore.class.getDeclaredField("store");
+      storeField.setAccessible(true);
+      Object mvStore = storeField.get(store);
+      java.lang.reflect.Field lockField = mvStore.getClass().getDeclaredField("storeLock");
+      lockField.setAccessible(true);
+      java.util.concurrent.locks.ReentrantLock storeLock =
+          (java.util.concurrent.locks.ReentrantLock) lockField.get(mvStore);
+      java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      Thread holder =
+          new Thread(
+              () -> {
+                storeLock.lock();
+                try {
+                  held.countDown();
+                  release.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                } finally {
+                  storeLock.unlock();
+                }
+              });
+      holder.start();
+      held.await();
+      Thread committer = new Thread(store::commit);
+      committer.start();
+      Thread.sleep(200);
+      release.countDown();
+      committer.join(10_000);
+      holder.join(10_000);
+      store.closeWithoutCommit();
+    }
+    try (KvStore reopened = KvStore.open(file)) {
+      assertEquals(new AppliedState(1, 1, 1), reopened.applied());
+      assertEquals(1, reopened.size());
+    }
+  }
+
+  /**
    * A writer applies mutations (mutation i puts key i at revision i and records index i) while
    * another thread commits as fast as it can; then the store is closed as by a crash. The file
    * must hold exactly keys 1..N for its applied index N: a commit that cut through a mutation
